@@ -1,0 +1,28 @@
+"""Generative Models Studio: ``python app.py [--share] [--port N] [--device auto|cpu|cuda]``.
+
+``import app`` gives the ``gr.Blocks`` object as ``app.demo`` without launching it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import generative
+from generative.ui import build_demo, launch_options
+
+demo = build_demo()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve the app."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--share", action="store_true", help="also serve on a public gradio.live link")
+    parser.add_argument("--port", type=int, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where models run")
+    args = parser.parse_args(argv)
+    generative.set_device(args.device)
+    demo.queue(default_concurrency_limit=2).launch(share=args.share, server_port=args.port, **launch_options())
+
+
+if __name__ == "__main__":
+    main()

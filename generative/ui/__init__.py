@@ -1,0 +1,48 @@
+"""The Gradio app: one module per tab. This sub-package alone imports gradio."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from generative.ui import gmm, pending
+
+TITLE = "Generative Models Studio"
+HEADER = f"""
+# 🎛️ {TITLE}
+Play with the classic generative models of an introductory course, each backed by a model this project trains and ships:
+explicit densities (Gaussian mixtures, kernel density estimates), a variational autoencoder, GANs, CycleGAN and super-resolution.
+"""
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky")
+CSS = """
+.pending-tab { padding: 1.5em 0; }
+#gmm-status { min-height: 3em; }
+"""
+MAX_FILE_SIZE = "20mb"
+
+TABS = [
+    ("GMM playground", gmm.build),
+    ("VAE latent slider", lambda: pending.build("a VAE trained on MNIST: latent sliders, a 2-D latent map, "
+                                                 "and the mean and standard deviation of a digit you draw")),
+    ("This person does not exist", lambda: pending.build("faces from a GAN trained here, new for every seed, "
+                                                         "each with its discriminator's probability of being real")),
+    ("Horse to zebra", lambda: pending.build("a CycleGAN turning horses into zebras and back, "
+                                             "with the cycle reconstruction F(G(x))")),
+    ("2x super-resolution", lambda: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "
+                                                  "side by side on your photo")),
+]
+
+
+def build_demo() -> gr.Blocks:
+    """The whole app: a header and the five tabs, in the order of the course."""
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs():
+            for label, build in TABS:
+                with gr.Tab(label):
+                    build()
+    return demo
+
+
+def launch_options() -> dict:
+    """Keyword arguments for ``demo.launch`` that every launcher (app, tests, benchmarks) shares."""
+    return {"theme": THEME, "css": CSS, "max_file_size": MAX_FILE_SIZE}

@@ -1,0 +1,131 @@
+"""Matplotlib pictures for the GMM playground, and the map from canvas pixels to data coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+SIZE_PX = 560
+_DPI = 100
+_AXES_RECT = (0.09, 0.07, 0.88, 0.88)  # left, bottom, width, height as figure fractions
+PALETTE = np.array(matplotlib.colormaps["tab10"].colors)
+
+
+@dataclass(frozen=True)
+class View:
+    """The square data window that the canvas shows."""
+
+    x0: float = -6.0
+    x1: float = 6.0
+    y0: float = -6.0
+    y1: float = 6.0
+
+    @staticmethod
+    def around(points: np.ndarray, pad: float = 0.12) -> "View":
+        """A square window that holds all points with a margin."""
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 1e-3) * (1 + pad)
+        return View(centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+
+    def pixel_to_data(self, px: float, py: float) -> tuple[float, float] | None:
+        """Data coordinates of a canvas pixel (origin top left), or None outside the axes."""
+        left, bottom, width, height = (f * SIZE_PX for f in _AXES_RECT)
+        u = (px - left) / width
+        v = (SIZE_PX - py - bottom) / height
+        if not (0 <= u <= 1 and 0 <= v <= 1):
+            return None
+        return self.x0 + u * (self.x1 - self.x0), self.y0 + v * (self.y1 - self.y0)
+
+    def grid(self, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
+        """An n x n mesh over the window."""
+        return np.meshgrid(np.linspace(self.x0, self.x1, n), np.linspace(self.y0, self.y1, n))
+
+
+def _figure(n_axes: int = 1) -> tuple[Figure, list]:
+    fig = Figure(figsize=(SIZE_PX * n_axes / _DPI, SIZE_PX / _DPI), dpi=_DPI)
+    FigureCanvasAgg(fig)
+    left, bottom, width, height = _AXES_RECT
+    axes = [fig.add_axes(((i + left) / n_axes, bottom, width / n_axes, height)) for i in range(n_axes)]
+    for ax in axes:
+        ax.tick_params(labelsize=8, colors="#444")
+        for spine in ax.spines.values():
+            spine.set_color("#999")
+    return fig, axes
+
+
+def _to_array(fig: Figure) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _set_view(ax, view: View) -> None:
+    ax.set_xlim(view.x0, view.x1)
+    ax.set_ylim(view.y0, view.y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.grid(True, color="#eee", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.ndarray, **kw) -> None:
+    values, vectors = np.linalg.eigh(cov)
+    angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))
+    width, height = 2 * n_sigma * np.sqrt(np.maximum(values[::-1], 0))
+    ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, edgecolor=colour, **kw))
+
+
+def draw_mixture(
+    points: np.ndarray,
+    view: View,
+    resp: np.ndarray | None = None,
+    means: np.ndarray | None = None,
+    covariances: np.ndarray | None = None,
+    samples: np.ndarray | None = None,
+) -> np.ndarray:
+    """The canvas: points coloured by responsibility, 1σ and 2σ ellipses, means, optional samples."""
+    fig, (ax,) = _figure()
+    _set_view(ax, view)
+    if len(points):
+        colours = resp @ PALETTE[: resp.shape[1]] if resp is not None else "#555"
+        size = 14 if len(points) < 2000 else 3
+        ax.scatter(points[:, 0], points[:, 1], c=colours, s=size, linewidths=0, alpha=0.85, rasterized=True)
+    if samples is not None:
+        ax.scatter(samples[:, 0], samples[:, 1], marker="x", s=12, c="#222", linewidths=0.8, label="samples")
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    if means is not None and covariances is not None:
+        for k, (mean, cov) in enumerate(zip(means, covariances)):
+            colour = PALETTE[k % len(PALETTE)]
+            _ellipse(ax, mean, cov, 1.0, colour, linewidth=2.0)
+            _ellipse(ax, mean, cov, 2.0, colour, linewidth=1.2, linestyle="--")
+            ax.plot(*mean, marker="X", markersize=11, color=colour, markeredgecolor="white", markeredgewidth=1.2)
+    if not len(points):
+        ax.text(0.5, 0.5, "click to add points\nor pick a preset", transform=ax.transAxes,
+                ha="center", va="center", fontsize=14, color="#888")
+    return _to_array(fig)
+
+
+def draw_density_comparison(
+    train: np.ndarray,
+    test: np.ndarray,
+    view: View,
+    log_densities: dict[str, Callable[[np.ndarray], np.ndarray]],
+) -> np.ndarray:
+    """Side-by-side log-density contours of each model, with training (dots) and held-out (rings) points."""
+    fig, axes = _figure(len(log_densities))
+    xx, yy = view.grid()
+    grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    fields = {title: fn(grid).reshape(xx.shape) for title, fn in log_densities.items()}
+    top = max(float(f.max()) for f in fields.values())
+    levels = np.linspace(top - 8, top, 17)  # the same 8 nats of log-density in every panel
+    for ax, (title, field) in zip(axes, fields.items()):
+        _set_view(ax, view)
+        ax.contourf(xx, yy, np.maximum(field, levels[0]), levels=levels, cmap="Blues", extend="neither")
+        ax.scatter(train[:, 0], train[:, 1], s=4, c="#333", linewidths=0)
+        ax.scatter(test[:, 0], test[:, 1], s=16, facecolors="none", edgecolors="#d62728", linewidths=0.8)
+        ax.set_title(title, fontsize=11)
+    return _to_array(fig)

@@ -1,0 +1,87 @@
+"""The model registry: ``weights/manifest.json`` names each model, its safetensors file and builder.
+
+A manifest entry::
+
+    "vae-mnist-2d": {
+        "file": "vae-mnist-2d.safetensors",      # inside weights/
+        "sha256": "...",                         # checked before every load
+        "builder": "generative.vae:build",       # module:function, called with "config"
+        "config": {...},
+        "parameters": 12345,
+        "data": "...", "command": "python -m generative.train.vae ...", "metrics": {...}
+    }
+
+Weights are read with safetensors only: no pickle, so a weight file cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+MANIFEST_NAME = "manifest.json"
+
+
+class UnknownModelError(LookupError):
+    """No model of that name is in the manifest."""
+
+
+class WeightsError(RuntimeError):
+    """A weight file is missing, corrupt or does not fit its model."""
+
+
+def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict[str, dict[str, Any]]:
+    """The ``models`` mapping of the manifest (empty if there is no manifest)."""
+    path = Path(weights_dir) / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())["models"]
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _builder(spec: str) -> Any:
+    module_name, _, attr = spec.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def load_model(name: str, device: torch.device, weights_dir: Path = WEIGHTS_DIR) -> torch.nn.Module:
+    """Build the model ``name``, check and load its weights, and return it in eval mode on ``device``."""
+    models = read_manifest(weights_dir)
+    if name not in models:
+        known = ", ".join(sorted(models)) or "none yet"
+        raise UnknownModelError(f"unknown model {name!r}; known models: {known}")
+    entry = models[name]
+    path = Path(weights_dir) / entry["file"]
+    rebuild = f"Rebuild it with `{entry['command']}` (or restore it with `git checkout -- weights/{entry['file']}`)."
+    if not path.is_file():
+        raise WeightsError(f"weight file {path} for model {name!r} is missing. {rebuild}")
+    actual = sha256_of(path)
+    if actual != entry["sha256"]:
+        raise WeightsError(
+            f"weight file {path} for model {name!r} is corrupt: sha256 {actual[:12]}… does not match the "
+            f"manifest's {entry['sha256'][:12]}…. {rebuild}"
+        )
+    model = _builder(entry["builder"])(entry.get("config", {}))
+    try:
+        model.load_state_dict(load_file(path), strict=True)
+    except (RuntimeError, KeyError) as exc:
+        raise WeightsError(f"weight file {path} does not fit model {name!r} ({exc}). {rebuild}") from exc
+    return model.eval().to(device)
