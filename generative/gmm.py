@@ -312,7 +312,7 @@ class _Design:
     """The features [1, x, vec(x x^T)] of centred points: EM's sufficient statistics are sums of them."""
 
     def __init__(self, X: np.ndarray) -> None:
-        x = torch.from_numpy(X)
+        x = torch.tensor(X, dtype=_DTYPE)  # a copy: callers' arrays may be read-only
         self.n_features = x.shape[1]
         self.shift = x.mean(dim=0)  # centring keeps x x^T - mu mu^T accurate for far-off data
         xc = x - self.shift

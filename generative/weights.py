@@ -5,7 +5,7 @@ A manifest entry::
     "vae-mnist-2d": {
         "file": "vae-mnist-2d.safetensors",      # inside weights/
         "sha256": "...",                         # checked before every load
-        "builder": "generative.vae:build",       # module:function, called with "config"
+        "builder": "generative.vae:VAE",          # module:callable, called with **config
         "config": {...},
         "parameters": 12345,
         "data": "...", "command": "python -m generative.train.vae ...", "metrics": {...}
@@ -79,7 +79,7 @@ def load_model(name: str, device: torch.device, weights_dir: Path = WEIGHTS_DIR)
             f"weight file {path} for model {name!r} is corrupt: sha256 {actual[:12]}… does not match the "
             f"manifest's {entry['sha256'][:12]}…. {rebuild}"
         )
-    model = _builder(entry["builder"])(entry.get("config", {}))
+    model = _builder(entry["builder"])(**entry.get("config", {}))
     try:
         model.load_state_dict(load_file(path), strict=True)
     except (RuntimeError, KeyError) as exc:

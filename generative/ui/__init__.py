@@ -8,7 +8,7 @@ from generative.ui import gmm, pending
 
 TITLE = "Generative Models Studio"
 HEADER = f"""
-# 🎛️ {TITLE}
+# {TITLE}
 Play with the classic generative models of an introductory course, each backed by a model this project trains and ships:
 explicit densities (Gaussian mixtures, kernel density estimates), a variational autoencoder, GANs, CycleGAN and super-resolution.
 """

@@ -75,9 +75,9 @@ def _seed(seed: float | None) -> int:
 def _em_step(pg: Playground, model: GaussianMixture) -> None:
     try:
         model.step(pg.points)
+        pg.history.append(model.score(pg.points))
     except ValueError as exc:
         raise gr.Error(str(exc)) from None
-    pg.history.append(model.score(pg.points))
 
 
 def _collapse_note(pg: Playground) -> str:
@@ -102,7 +102,7 @@ def _collapse_note(pg: Playground) -> str:
 def _status(pg: Playground) -> str:
     n = len(pg.points)
     if pg.model is None or not pg.history:
-        return f"**{n} points.** Press Step or Run to fit." if n else "**No points yet.**"
+        return f"**{n} point{'s' * (n != 1)}.** Press Step or Run to fit." if n else "**No points yet.**"
     model = pg.model
     done = " · converged ✓" if model.converged_ else ""
     lines = [
@@ -330,12 +330,12 @@ def build() -> None:
                 clear_btn = gr.Button("Clear", size="sm")
             preset_radio = gr.Radio(list(PRESETS), label="Presets", elem_id="gmm-presets")
             csv_file = gr.File(label=f"…or upload a CSV of x,y columns (up to {MAX_ROWS:,} rows)",
-                               file_types=[".csv", ".txt"], elem_id="gmm-csv")
+                               file_types=[".csv", ".txt"], elem_id="gmm-csv", height=110)
             gr.Examples([[str(EXAMPLE_CSV)]], inputs=[csv_file], label="Example CSV")
         with gr.Column(scale=4, min_width=320):
             with gr.Row():
                 k_slider = gr.Slider(1, MAX_K, value=3, step=1, label="K (components)")
-                seed_box = gr.Number(value=0, label="Seed", precision=0, minimum=0)
+                seed_box = gr.Number(value=0, label="Seed", precision=0)
             cov_radio = gr.Radio(list(COVARIANCE_TYPES), value="full", label="Covariance type",
                                  info="full: any ellipse · tied: one shared ellipse · diag: axis-aligned · spherical: circles")
             reg_dropdown = gr.Dropdown(REG_COVAR_CHOICES, value="1e-6", label="reg_covar",
@@ -374,7 +374,7 @@ def build() -> None:
 
     controls = [k_slider, cov_radio, seed_box, reg_dropdown]
     shown = [state, canvas, status, params, loglik_plot]
-    canvas.select(add_point, [state, samples_box], shown, api_visibility="private")
+    canvas.select(add_point, [state, samples_box], shown, api_visibility="private", trigger_mode="multiple")
     undo_btn.click(undo_point, [state, samples_box], shown, api_name="gmm_undo")
     clear_btn.click(clear_points, [state, samples_box], [*shown, bandwidth], api_name="gmm_clear")
     preset_radio.input(load_preset, [state, preset_radio, seed_box, samples_box], [*shown, bandwidth],

@@ -92,7 +92,7 @@ def draw_mixture(
     _set_view(ax, view)
     if len(points):
         colours = resp @ PALETTE[: resp.shape[1]] if resp is not None else "#555"
-        size = 14 if len(points) < 2000 else 3
+        size = 30 if len(points) < 300 else 12 if len(points) < 2000 else 3
         ax.scatter(points[:, 0], points[:, 1], c=colours, s=size, linewidths=0, alpha=0.85, rasterized=True)
     if samples is not None:
         ax.scatter(samples[:, 0], samples[:, 1], marker="x", s=12, c="#222", linewidths=0.8, label="samples")

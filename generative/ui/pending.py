@@ -7,5 +7,5 @@ import gradio as gr
 
 def build(what: str) -> None:
     """Say in one line what the tab will show once its model is trained and shipped."""
-    gr.Markdown(f"🚧 **Not built yet.** This tab will show {what} once its model is trained and shipped.",
+    gr.Markdown(f"**Not built yet.** This tab will show {what} once its model is trained and shipped.",
                 elem_classes=["pending-tab"])

@@ -1,0 +1,176 @@
+"""GaussianMixture and KernelDensity against scikit-learn, and the properties of EM."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture as SkGaussianMixture
+from sklearn.neighbors import KernelDensity as SkKernelDensity
+
+from generative.gmm import GaussianMixture, KernelDensity
+
+COV_TYPES = ["full", "tied", "diag", "spherical"]
+
+
+@pytest.fixture(scope="module")
+def X() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(250, 2)) @ np.array([[1.0, 0.4], [0.0, 0.6]])
+    b = rng.normal(size=(150, 2)) * 0.5 + [4.0, 1.0]
+    c = rng.normal(size=(100, 2)) * [1.5, 0.3] + [0.0, 5.0]
+    return np.concatenate([a, b, c])
+
+
+def _same_start(X: np.ndarray, covariance_type: str, k: int = 3) -> dict:
+    """Initial weights, means and precisions taken from a short scikit-learn run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkGaussianMixture(k, covariance_type=covariance_type, max_iter=2, random_state=1).fit(X)
+    return dict(weights_init=sk.weights_, means_init=sk.means_, precisions_init=sk.precisions_)
+
+
+def _sk_fit(X: np.ndarray, k: int, **kw) -> SkGaussianMixture:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return SkGaussianMixture(k, **kw).fit(X)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_same_log_likelihood_as_sklearn_from_same_start(X, covariance_type):
+    kw = dict(covariance_type=covariance_type, max_iter=30, tol=0.0, **_same_start(X, covariance_type))
+    ours, theirs = GaussianMixture(3, **kw).fit(X), _sk_fit(X, 3, **kw)
+    assert ours.score(X) == pytest.approx(theirs.score(X), rel=1e-6)
+    assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-6)
+    np.testing.assert_allclose(ours.score_samples(X), theirs.score_samples(X), rtol=1e-6)
+    np.testing.assert_allclose(ours.weights_, theirs.weights_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(ours.covariances_, theirs.covariances_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert ours.bic(X) == pytest.approx(theirs.bic(X), rel=1e-6)
+    assert ours.aic(X) == pytest.approx(theirs.aic(X), rel=1e-6)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_convergence_matches_sklearn(X, covariance_type):
+    kw = dict(covariance_type=covariance_type, max_iter=500, tol=1e-4, **_same_start(X, covariance_type))
+    ours, theirs = GaussianMixture(3, **kw).fit(X), _sk_fit(X, 3, **kw)
+    assert ours.converged_ and theirs.converged_
+    assert ours.n_iter_ == theirs.n_iter_
+
+
+@pytest.mark.parametrize(
+    "covariance_type, shape", [("full", (4, 2, 2)), ("tied", (2, 2)), ("diag", (4, 2)), ("spherical", (4,))]
+)
+def test_attribute_shapes(X, covariance_type, shape):
+    gm = GaussianMixture(4, covariance_type=covariance_type, random_state=0).fit(X)
+    assert gm.weights_.shape == (4,) and gm.means_.shape == (4, 2)
+    assert gm.covariances_.shape == shape
+    assert gm.full_covariances().shape == (4, 2, 2)
+    assert gm.weights_.sum() == pytest.approx(1.0)
+    assert gm.predict(X).shape == (len(X),)
+    proba = gm.predict_proba(X)
+    assert proba.shape == (len(X), 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(gm.predict(X), proba.argmax(axis=1))
+
+
+@pytest.mark.parametrize("init_params", ["kmeans++", "random"])
+def test_same_seed_same_fit_and_different_seeds_differ(X, init_params):
+    fits = [GaussianMixture(3, init_params=init_params, random_state=s, max_iter=3).fit(X) for s in (7, 7, 8)]
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    assert not np.allclose(fits[0].means_, fits[2].means_)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_em_never_decreases_the_log_likelihood(X, covariance_type):
+    gm = GaussianMixture(5, covariance_type=covariance_type, random_state=3, init_params="random")
+    bounds = [gm.step(X) for _ in range(40)]
+    assert np.all(np.diff(bounds) >= -1e-9)
+    assert bounds[-1] > bounds[0]
+
+
+def test_steps_equal_fit(X):
+    start = _same_start(X, "full")
+    fitted = GaussianMixture(3, max_iter=12, tol=0.0, **start).fit(X)
+    stepped = GaussianMixture(3, tol=0.0, **start)
+    for _ in range(12):
+        stepped.step(X)
+    np.testing.assert_allclose(stepped.means_, fitted.means_, rtol=1e-12)
+    assert stepped.n_iter_ == 12 and stepped.lower_bound_ == pytest.approx(fitted.lower_bound_, rel=1e-12)
+
+
+def test_n_init_keeps_the_best_start(X):
+    # The first of the n_init starts is the single start of the same seed, so the best is at least as good.
+    single = GaussianMixture(6, random_state=0, init_params="random", max_iter=5).fit(X)
+    several = GaussianMixture(6, random_state=0, init_params="random", max_iter=5, n_init=6).fit(X)
+    assert several.lower_bound_ > single.lower_bound_
+
+
+def test_sample_follows_the_mixture(X):
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    samples, labels = gm.sample(20_000, random_state=1)
+    assert samples.shape == (20_000, 2) and labels.shape == (20_000,)
+    np.testing.assert_allclose(np.bincount(labels) / 20_000, gm.weights_, atol=0.02)
+    np.testing.assert_allclose(samples.mean(axis=0), gm.weights_ @ gm.means_, atol=0.05)
+    np.testing.assert_array_equal(gm.sample(5, random_state=2)[0], gm.sample(5, random_state=2)[0])
+
+
+def test_identical_points_give_a_degenerate_but_finite_fit():
+    gm = GaussianMixture(2, reg_covar=1e-3, random_state=0).fit(np.ones((20, 2)))
+    np.testing.assert_allclose(gm.means_, 1.0)
+    np.testing.assert_allclose(gm.full_covariances(), 1e-3 * np.eye(2)[None].repeat(2, axis=0), rtol=1e-6)
+    assert np.isfinite(gm.score(np.ones((20, 2))))
+
+
+def test_collapse_without_reg_covar_is_explained():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [5.0, 5.0], [5.0, 6.0], [6.0, 5.0]])
+    with pytest.raises(ValueError, match="reg_covar"):
+        GaussianMixture(2, reg_covar=0.0, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, message",
+    [
+        (np.zeros((2, 2)), dict(n_components=3), "at least 3 points"),
+        (np.array([[0.0, np.nan], [1.0, 1.0]]), dict(n_components=1), "NaN or infinite"),
+        (np.zeros((0, 2)), dict(n_components=1), "no rows"),
+        (np.zeros((5, 2)), dict(n_components=1, covariance_type="round"), "covariance_type"),
+        (np.zeros((5, 2)), dict(n_components=0), "positive integer"),
+        (np.zeros((5, 2)), dict(n_components=1, reg_covar=-1.0), "reg_covar"),
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(X, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        GaussianMixture(**kwargs).fit(X)
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(ValueError, match="not fitted"):
+        GaussianMixture(2).predict(np.zeros((3, 2)))
+
+
+def test_kde_matches_sklearn(X, monkeypatch):
+    ours = KernelDensity(bandwidth=0.4).fit(X)
+    theirs = SkKernelDensity(bandwidth=0.4).fit(X)
+    queries = np.random.default_rng(1).uniform(-3, 6, size=(300, 2))
+    expected = theirs.score_samples(queries)
+    np.testing.assert_allclose(ours.score_samples(queries), expected, rtol=1e-9)
+    monkeypatch.setattr("generative.kde._CHUNK_ELEMENTS", 1000)  # many small chunks: same answer
+    np.testing.assert_allclose(ours.score_samples(queries), expected, rtol=1e-9)
+    assert ours.score(queries) == pytest.approx(theirs.score(queries), rel=1e-9)
+
+
+def test_kde_samples_lie_near_training_points(X):
+    kde = KernelDensity(bandwidth=0.05).fit(X)
+    samples = kde.sample(200, random_state=0)
+    nearest = np.sqrt(((samples[:, None] - X[None]) ** 2).sum(-1)).min(axis=1)
+    assert samples.shape == (200, 2) and nearest.max() < 0.3
+
+
+@pytest.mark.parametrize("bandwidth", [0, -1.0, float("nan"), "wide"])
+def test_kde_rejects_bad_bandwidths(X, bandwidth):
+    with pytest.raises(ValueError, match="bandwidth"):
+        KernelDensity(bandwidth=bandwidth).fit(X)

@@ -1,0 +1,74 @@
+"""The app through its real server, driven with gradio_client as an API user would."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client, handle_file
+
+from generative.ui.gmm import EXAMPLE_CSV
+
+STEP_ARGS = (3, "full", 0, "1e-6", False)
+
+
+@pytest.fixture()
+def client(app_url: str) -> Client:
+    """A fresh client: its own session, so its own playground state."""
+    return Client(app_url, verbose=False)
+
+
+def test_api_lists_the_gmm_endpoints(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    expected = {"/gmm_preset", "/gmm_csv", "/gmm_step", "/gmm_run", "/gmm_reset", "/gmm_undo", "/gmm_clear",
+                "/gmm_bic", "/gmm_restarts", "/gmm_kde"}
+    assert expected <= names
+
+
+def test_preset_step_and_run_to_convergence(client):
+    canvas, status, *_ = client.predict("blobs", 0, False, api_name="/gmm_preset")
+    assert "300 points" in status
+    _, first, params, history = client.predict(*STEP_ARGS, api_name="/gmm_step")
+    assert "Iteration 1" in first and len(params["data"]) == 3
+    _, final, _, history = client.predict(*STEP_ARGS, api_name="/gmm_run")
+    assert "converged" in final
+    values = [row[1] for row in history["data"]]
+    assert len(values) > 2 and values[-1] > values[0]
+
+
+def test_sessions_do_not_share_points(app_url):
+    one, two = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    one.predict("ring", 0, False, api_name="/gmm_preset")
+    with pytest.raises(Exception, match="Add points first"):
+        two.predict(*STEP_ARGS, api_name="/gmm_step")
+
+
+def test_example_csv_then_bic_restarts_and_kde(client):
+    *_, status, _, _, _ = client.predict(handle_file(str(EXAMPLE_CSV)), False, api_name="/gmm_csv")
+    assert "200 points" in status
+    plot, text = client.predict("full", 0, "1e-6", api_name="/gmm_bic")
+    assert "BIC prefers K = 2" in text
+    table, text = client.predict(2, "full", 0, "1e-6", 4, api_name="/gmm_restarts")
+    assert len(table["data"]) == 4
+    image, text = client.predict(2, "full", 0, "1e-6", 1.5, api_name="/gmm_kde")
+    assert "held-out" in text and image
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"x,y\n1,two\n", "is not a number"), (b"", "empty"), (b"x,y\n" + b"1,2\n" * 50_001, "limit is 50,000")],
+)
+def test_bad_csv_is_reported_and_the_server_keeps_answering(client, tmp_path, content, message):
+    path = tmp_path / "points.csv"
+    path.write_bytes(content)
+    with pytest.raises(Exception, match=message):
+        client.predict(handle_file(str(path)), False, api_name="/gmm_csv")
+    _, status, *_ = client.predict("moons", 0, False, api_name="/gmm_preset")
+    assert "300 points" in status
+
+
+def test_impossible_parameters_are_reported(client):
+    client.predict("blobs", 0, False, api_name="/gmm_preset")
+    with pytest.raises(Exception, match="seed must be a whole number"):
+        client.predict(3, "full", -5, "1e-6", False, api_name="/gmm_step")
+    client.predict(False, api_name="/gmm_clear")
+    with pytest.raises(Exception, match="Add points first"):
+        client.predict(*STEP_ARGS, api_name="/gmm_step")
