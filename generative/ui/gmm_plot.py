@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import matplotlib
@@ -79,6 +80,32 @@ def _ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.n
     ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, edgecolor=colour, **kw))
 
 
+@lru_cache(maxsize=64)
+def _empty_axes(view: View) -> np.ndarray:
+    """The frame, ticks and grid of a view: drawing ticks is most of the cost, so it is done once per view."""
+    fig, (ax,) = _figure()
+    _set_view(ax, view)
+    return _to_array(fig)
+
+
+def _overlay(view: View) -> tuple[Figure, object]:
+    """A transparent figure whose axes coincide with :func:`_empty_axes`, for the data layer."""
+    fig = Figure(figsize=(SIZE_PX / _DPI, SIZE_PX / _DPI), dpi=_DPI, facecolor="none")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes(_AXES_RECT)
+    ax.set_xlim(view.x0, view.x1)
+    ax.set_ylim(view.y0, view.y1)
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _composite(fig: Figure, background: np.ndarray) -> np.ndarray:
+    fig.canvas.draw()
+    layer = np.asarray(fig.canvas.buffer_rgba()).astype(np.float32)
+    alpha = layer[..., 3:] / 255.0
+    return (background * (1.0 - alpha) + layer[..., :3] * alpha).round().astype(np.uint8)
+
+
 def draw_mixture(
     points: np.ndarray,
     view: View,
@@ -88,12 +115,11 @@ def draw_mixture(
     samples: np.ndarray | None = None,
 ) -> np.ndarray:
     """The canvas: points coloured by responsibility, 1σ and 2σ ellipses, means, optional samples."""
-    fig, (ax,) = _figure()
-    _set_view(ax, view)
+    fig, ax = _overlay(view)
     if len(points):
         colours = resp @ PALETTE[: resp.shape[1]] if resp is not None else "#555"
         size = 30 if len(points) < 300 else 12 if len(points) < 2000 else 3
-        ax.scatter(points[:, 0], points[:, 1], c=colours, s=size, linewidths=0, alpha=0.85, rasterized=True)
+        ax.scatter(points[:, 0], points[:, 1], c=colours, s=size, linewidths=0, alpha=0.85)
     if samples is not None:
         ax.scatter(samples[:, 0], samples[:, 1], marker="x", s=12, c="#222", linewidths=0.8, label="samples")
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
@@ -106,7 +132,7 @@ def draw_mixture(
     if not len(points):
         ax.text(0.5, 0.5, "click to add points\nor pick a preset", transform=ax.transAxes,
                 ha="center", va="center", fontsize=14, color="#888")
-    return _to_array(fig)
+    return _composite(fig, _empty_axes(view))
 
 
 def draw_density_comparison(

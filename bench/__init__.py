@@ -1,0 +1,1 @@
+"""Evaluation and speed benchmarks: ``python -m bench [family ...]`` prints tables and writes JSON."""
