@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MANIFEST_NAME = "manifest.json"
@@ -85,3 +85,35 @@ def load_model(name: str, device: torch.device, weights_dir: Path = WEIGHTS_DIR)
     except (RuntimeError, KeyError) as exc:
         raise WeightsError(f"weight file {path} does not fit model {name!r} ({exc}). {rebuild}") from exc
     return model.eval().to(device)
+
+
+def save_model(name: str, model: torch.nn.Module, entry: dict[str, Any], weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """Write ``model``'s weights as ``<name>.safetensors`` and its manifest entry (sha256, parameter count).
+
+    ``entry`` gives builder, config, data, command and metrics; metrics already in the manifest for
+    this name are kept unless ``entry`` replaces them.
+    """
+    weights_dir = Path(weights_dir)
+    path = weights_dir / f"{name}.safetensors"
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, path)
+    manifest_path = weights_dir / MANIFEST_NAME
+    models = read_manifest(weights_dir)
+    metrics = {**models.get(name, {}).get("metrics", {}), **entry.get("metrics", {})}
+    models[name] = {
+        **entry,
+        "file": path.name,
+        "sha256": sha256_of(path),
+        "parameters": sum(v.numel() for v in state.values()),
+        "metrics": metrics,
+    }
+    manifest_path.write_text(json.dumps({"models": dict(sorted(models.items()))}, indent=2) + "\n")
+    return path
+
+
+def update_metrics(name: str, metrics: dict[str, Any], weights_dir: Path = WEIGHTS_DIR) -> None:
+    """Merge measured ``metrics`` into the manifest entry of ``name``."""
+    manifest_path = Path(weights_dir) / MANIFEST_NAME
+    models = read_manifest(weights_dir)
+    models[name]["metrics"] = {**models[name].get("metrics", {}), **metrics}
+    manifest_path.write_text(json.dumps({"models": models}, indent=2) + "\n")

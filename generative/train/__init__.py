@@ -1,0 +1,1 @@
+"""Resumable training scripts, one per model family: ``python -m generative.train.<family>``."""
