@@ -14,6 +14,8 @@ from torch import nn
 from torch.nn import functional as F
 
 PIXELS = 28 * 28
+MAP_POINTS = 5000  # test images whose latent means are stored with the weights, for the latent map
+N_CLASSES = 10
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -33,6 +35,19 @@ class VAE(nn.Module):
         self.latent_dim = latent_dim
         self.encoder = _mlp([PIXELS] + [hidden] * depth + [2 * latent_dim])
         self.decoder = _mlp([latent_dim] + [hidden] * depth + [PIXELS])
+        # Filled by the training script's export from the test set: the map and the class prototypes
+        # are the model's own encodings, so the app needs no data set.
+        self.register_buffer("map_points", torch.zeros(MAP_POINTS, 2))
+        self.register_buffer("map_labels", torch.zeros(MAP_POINTS, dtype=torch.uint8))
+        self.register_buffer("class_means", torch.zeros(N_CLASSES, latent_dim))
+
+    @torch.no_grad()
+    def summarise(self, x: torch.Tensor, labels: torch.Tensor) -> None:
+        """Store the latent means of images x: dims 1-2 of the first MAP_POINTS, and each class's mean."""
+        mu = torch.cat([self.encode(batch)[0] for batch in x.split(1000)])
+        self.map_points.copy_(mu[:MAP_POINTS, :2] if self.latent_dim >= 2 else torch.zeros(MAP_POINTS, 2))
+        self.map_labels.copy_(labels[:MAP_POINTS].to(torch.uint8))
+        self.class_means.copy_(torch.stack([mu[labels == c].mean(dim=0) for c in range(N_CLASSES)]))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (N, 1, 28, 28) in [0, 1] -> (mu, logvar), each (N, latent_dim)."""

@@ -104,7 +104,7 @@ def save_model(name: str, model: torch.nn.Module, entry: dict[str, Any], weights
         **entry,
         "file": path.name,
         "sha256": sha256_of(path),
-        "parameters": sum(v.numel() for v in state.values()),
+        "parameters": sum(p.numel() for p in model.parameters()),
         "metrics": metrics,
     }
     manifest_path.write_text(json.dumps({"models": dict(sorted(models.items()))}, indent=2) + "\n")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from generative.ui import gmm as tab
-from generative.ui.gmm_plot import SIZE_PX, View, draw_mixture
+from generative.ui.plots import SIZE_PX, View, draw_mixture
 
 CONTROLS = dict(k=3, covariance_type="full", seed=0, reg_covar="1e-6")
 

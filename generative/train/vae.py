@@ -73,13 +73,14 @@ def main(argv: list[str] | None = None) -> None:
     start = 0
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
-        model.load_state_dict(ckpt["model"])
+        missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
+        assert not unexpected and set(missing) <= {"map_points", "map_labels", "class_means"}, (missing, unexpected)
         optimiser.load_state_dict(ckpt["optimiser"])
         start = int(ckpt["epoch"])
         print(f"resuming {args.model} after epoch {start}")
 
     train_images, _ = digits.load(args.data, spec["dataset"], "train")
-    test_images, _ = digits.load(args.data, spec["dataset"], "test")
+    test_images, test_labels = digits.load(args.data, spec["dataset"], "test")
     train = torch.from_numpy(train_images.astype(np.float32)[:, None] / 255.0)
     test = torch.from_numpy(digits.binarize_static(test_images))
     curve = CURVES / f"train-{args.model}.csv"
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if start >= epochs or args.export:
         recon_t, kl_t = test_elbo(model, test)
+        model.eval()
+        model.summarise(test, torch.from_numpy(test_labels.astype(np.int64)))
         path = save_model(args.model, model, {
             "builder": "generative.vae:VAE",
             "config": config,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import gmm, pending
+from generative.ui import gmm, pending, vae
 
 TITLE = "Generative Models Studio"
 HEADER = f"""
@@ -16,18 +16,18 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="sky")
 CSS = """
 .pending-tab { padding: 1.5em 0; }
 #gmm-status { min-height: 3em; }
+.pixelated img { image-rendering: pixelated; }
 """
 MAX_FILE_SIZE = "20mb"
 
 TABS = [
     ("GMM playground", gmm.build),
-    ("VAE latent slider", lambda: pending.build("a VAE trained on MNIST: latent sliders, a 2-D latent map, "
-                                                 "and the mean and standard deviation of a digit you draw")),
-    ("This person does not exist", lambda: pending.build("faces from a GAN trained here, new for every seed, "
+    ("VAE latent slider", vae.build),
+    ("This person does not exist", lambda tab: pending.build("faces from a GAN trained here, new for every seed, "
                                                          "each with its discriminator's probability of being real")),
-    ("Horse to zebra", lambda: pending.build("a CycleGAN turning horses into zebras and back, "
+    ("Horse to zebra", lambda tab: pending.build("a CycleGAN turning horses into zebras and back, "
                                              "with the cycle reconstruction F(G(x))")),
-    ("2x super-resolution", lambda: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "
+    ("2x super-resolution", lambda tab: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "
                                                   "side by side on your photo")),
 ]
 
@@ -38,8 +38,8 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(HEADER)
         with gr.Tabs():
             for label, build in TABS:
-                with gr.Tab(label):
-                    build()
+                with gr.Tab(label) as tab:
+                    build(tab)
     return demo
 
 

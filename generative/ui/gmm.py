@@ -16,7 +16,7 @@ import pandas as pd
 
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture, KernelDensity
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
-from generative.ui.gmm_plot import View, draw_density_comparison, draw_mixture
+from generative.ui.plots import View, draw_density_comparison, draw_mixture
 
 MAX_K = 10
 BIC_MAX_K = 8
@@ -317,8 +317,8 @@ def compare_kde(pg: Playground, k: float, covariance_type: str, seed: float | No
 
 
 # ---------------------------------------------------------------------------------- layout
-def build() -> None:
-    """Lay out the tab inside the current ``gr.Blocks``."""
+def build(tab: gr.Tab) -> None:
+    """Lay out the tab inside the current ``gr.Blocks`` (it needs nothing when opened)."""
     gr.Markdown(INTRO)
     state = gr.State(Playground())
     with gr.Row():

@@ -1,4 +1,4 @@
-"""Matplotlib pictures for the GMM playground, and the map from canvas pixels to data coordinates."""
+"""Matplotlib pictures for the tabs, and the map from clickable canvas pixels to data coordinates."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ class View:
         return np.meshgrid(np.linspace(self.x0, self.x1, n), np.linspace(self.y0, self.y1, n))
 
 
-def _figure(n_axes: int = 1) -> tuple[Figure, list]:
+def figure(n_axes: int = 1) -> tuple[Figure, list]:
+    """A figure of ``n_axes`` square axes side by side, each SIZE_PX wide."""
     fig = Figure(figsize=(SIZE_PX * n_axes / _DPI, SIZE_PX / _DPI), dpi=_DPI)
     FigureCanvasAgg(fig)
     left, bottom, width, height = _AXES_RECT
@@ -60,12 +61,14 @@ def _figure(n_axes: int = 1) -> tuple[Figure, list]:
     return fig, axes
 
 
-def _to_array(fig: Figure) -> np.ndarray:
+def to_array(fig: Figure) -> np.ndarray:
+    """The rendered figure as an (H, W, 3) uint8 array."""
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
-def _set_view(ax, view: View) -> None:
+def set_view(ax, view: View) -> None:
+    """Limits, equal aspect and a light grid."""
     ax.set_xlim(view.x0, view.x1)
     ax.set_ylim(view.y0, view.y1)
     ax.set_aspect("equal", adjustable="box")
@@ -73,7 +76,8 @@ def _set_view(ax, view: View) -> None:
     ax.set_axisbelow(True)
 
 
-def _ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.ndarray, **kw) -> None:
+def ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.ndarray, **kw) -> None:
+    """The n-sigma ellipse of a 2-D Gaussian."""
     values, vectors = np.linalg.eigh(cov)
     angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))
     width, height = 2 * n_sigma * np.sqrt(np.maximum(values[::-1], 0))
@@ -83,12 +87,12 @@ def _ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.n
 @lru_cache(maxsize=64)
 def _empty_axes(view: View) -> np.ndarray:
     """The frame, ticks and grid of a view: drawing ticks is most of the cost, so it is done once per view."""
-    fig, (ax,) = _figure()
-    _set_view(ax, view)
-    return _to_array(fig)
+    fig, (ax,) = figure()
+    set_view(ax, view)
+    return to_array(fig)
 
 
-def _overlay(view: View) -> tuple[Figure, object]:
+def overlay(view: View) -> tuple[Figure, object]:
     """A transparent figure whose axes coincide with :func:`_empty_axes`, for the data layer."""
     fig = Figure(figsize=(SIZE_PX / _DPI, SIZE_PX / _DPI), dpi=_DPI, facecolor="none")
     FigureCanvasAgg(fig)
@@ -99,7 +103,8 @@ def _overlay(view: View) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _composite(fig: Figure, background: np.ndarray) -> np.ndarray:
+def composite(fig: Figure, background: np.ndarray) -> np.ndarray:
+    """Render an :func:`overlay` figure and alpha-blend it onto a background of the same size."""
     fig.canvas.draw()
     layer = np.asarray(fig.canvas.buffer_rgba()).astype(np.float32)
     alpha = layer[..., 3:] / 255.0
@@ -115,7 +120,7 @@ def draw_mixture(
     samples: np.ndarray | None = None,
 ) -> np.ndarray:
     """The canvas: points coloured by responsibility, 1σ and 2σ ellipses, means, optional samples."""
-    fig, ax = _overlay(view)
+    fig, ax = overlay(view)
     if len(points):
         colours = resp @ PALETTE[: resp.shape[1]] if resp is not None else "#555"
         size = 30 if len(points) < 300 else 12 if len(points) < 2000 else 3
@@ -126,13 +131,13 @@ def draw_mixture(
     if means is not None and covariances is not None:
         for k, (mean, cov) in enumerate(zip(means, covariances)):
             colour = PALETTE[k % len(PALETTE)]
-            _ellipse(ax, mean, cov, 1.0, colour, linewidth=2.0)
-            _ellipse(ax, mean, cov, 2.0, colour, linewidth=1.2, linestyle="--")
+            ellipse(ax, mean, cov, 1.0, colour, linewidth=2.0)
+            ellipse(ax, mean, cov, 2.0, colour, linewidth=1.2, linestyle="--")
             ax.plot(*mean, marker="X", markersize=11, color=colour, markeredgecolor="white", markeredgewidth=1.2)
     if not len(points):
         ax.text(0.5, 0.5, "click to add points\nor pick a preset", transform=ax.transAxes,
                 ha="center", va="center", fontsize=14, color="#888")
-    return _composite(fig, _empty_axes(view))
+    return composite(fig, _empty_axes(view))
 
 
 def draw_density_comparison(
@@ -142,16 +147,16 @@ def draw_density_comparison(
     log_densities: dict[str, Callable[[np.ndarray], np.ndarray]],
 ) -> np.ndarray:
     """Side-by-side log-density contours of each model, with training (dots) and held-out (rings) points."""
-    fig, axes = _figure(len(log_densities))
+    fig, axes = figure(len(log_densities))
     xx, yy = view.grid()
     grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
     fields = {title: fn(grid).reshape(xx.shape) for title, fn in log_densities.items()}
     top = max(float(f.max()) for f in fields.values())
     levels = np.linspace(top - 8, top, 17)  # the same 8 nats of log-density in every panel
     for ax, (title, field) in zip(axes, fields.items()):
-        _set_view(ax, view)
+        set_view(ax, view)
         ax.contourf(xx, yy, np.maximum(field, levels[0]), levels=levels, cmap="Blues", extend="neither")
         ax.scatter(train[:, 0], train[:, 1], s=4, c="#333", linewidths=0)
         ax.scatter(test[:, 0], test[:, 1], s=16, facecolors="none", edgecolors="#d62728", linewidths=0.8)
         ax.set_title(title, fontsize=11)
-    return _to_array(fig)
+    return to_array(fig)
