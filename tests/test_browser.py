@@ -48,7 +48,10 @@ def test_every_tab_opens(browser, app_url):
     for name in TABS:
         page.get_by_role("tab", name=name).click()
         expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
-        if name != "GMM playground":
+        if name == "VAE latent slider":
+            expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
+            expect(page.locator("#vae-map img")).to_be_visible()
+        elif name != "GMM playground":
             expect(page.get_by_text("Not built yet.").locator("visible=true")).to_have_count(1)
         page.screenshot(path=str(SHOTS / f"tab-{name.split()[0].lower()}.png"))
     page.close()
@@ -94,4 +97,37 @@ def test_gmm_preset_and_dark_mode(browser, app_url):
     channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
     assert max(channels) < 80, background  # a dark page
     page.screenshot(path=str(SHOTS / "gmm-dark.png"), full_page=True)
+    page.close()
+
+
+def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url):
+    page = _open(browser, app_url)
+    page.get_by_role("tab", name="VAE latent slider").click()
+    decoded = page.locator("#vae-decoded img")
+    expect(decoded).to_be_visible(timeout=15_000)
+    before = decoded.get_attribute("src")
+    slider = page.locator("#vae-z1 input[type=range]")
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)  # drag target: near +3
+    expect(decoded).not_to_have_attribute("src", before)
+
+    pad = page.locator("#vae-pad")
+    pad.get_by_role("button", name="Brush").first.click()
+    canvas = pad.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, box["y"] + (0.2 + 0.03 * step) * box["height"])
+    page.mouse.up()
+    map_before = page.locator("#vae-map img").get_attribute("src")
+    page.locator("#vae-encode").click()
+    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
+    expect(page.locator("#vae-elbo")).to_contain_text("μ")
+    expect(page.locator("#vae-map img")).not_to_have_attribute("src", map_before)
+    expect(page.locator("#vae-seen img")).to_be_visible()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "vae-encoded.png"), full_page=True)
     page.close()

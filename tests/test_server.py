@@ -72,3 +72,20 @@ def test_impossible_parameters_are_reported(client):
     client.predict(False, api_name="/gmm_clear")
     with pytest.raises(Exception, match="Add points first"):
         client.predict(*STEP_ARGS, api_name="/gmm_step")
+
+
+def test_vae_endpoints(client, tmp_path):
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (120, 120), "white")
+    ImageDraw.Draw(image).line([(60, 15), (60, 105)], fill="black", width=12)
+    image.save(tmp_path / "one.png")
+    decoded = client.predict("vae-mnist-2d", 1.0, -1.0, 0, 0, 0, 0, 0, 0, api_name="/vae_decode")
+    assert decoded
+    empty_pad = {"background": None, "layers": [], "composite": None}
+    seen, recon, samples, latent_map, text, *sliders = client.predict(
+        "vae-mnist-2d", empty_pad, handle_file(str(tmp_path / "one.png")), 0, api_name="/vae_encode")
+    assert "ELBO of this input" in text and sliders[0] != 0
+    assert client.predict("vae-mnist-2d", 0, api_name="/vae_prior")
+    with pytest.raises(Exception, match="Draw a digit first"):
+        client.predict("vae-mnist-2d", empty_pad, None, 0, api_name="/vae_encode")
