@@ -1,1 +1,1 @@
-"""Evaluation and speed benchmarks: ``python -m bench [family ...]`` prints tables and writes JSON."""
+"""Evaluation and speed benchmarks: ``python -m bench.<family>`` prints a table and writes JSON to results/."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -92,8 +93,12 @@ def test_tab_encodes_a_drawing_and_reports_the_elbo():
     seen, recon, samples, latent_map, text, *sliders = tab.encode(session, name, drawing, None, 0)
     assert seen.shape == recon.shape == (224, 224) and samples.shape == (224, 8 * 224)
     assert latent_map.shape == (560, 560, 3) and "ELBO of this input" in text and "μ" in text
-    assert session.drawn_mu is not None and len(sliders) == tab.N_SLIDERS
+    assert len(session.drawings) == 1 and len(sliders) == tab.N_SLIDERS
     assert tab.interpolate(session, name, "your drawing", tab._labels(name)[7]).shape == (224, 10 * 224)
+    with pytest.raises(gr.Error, match="two drawings"):
+        tab.interpolate(session, name, "your drawing", "your previous drawing")
+    tab.encode(session, name, None, tab.EXAMPLES[0], 0)
+    assert tab.interpolate(session, name, "your drawing", "your previous drawing").shape == (224, 10 * 224)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Handlers are plain functions of the model name and control values; :func:`build`
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -22,6 +23,9 @@ N_SLIDERS = 8
 SLIDER_RANGE = 3.0
 MAP_VIEW = View(-4.0, 4.0, -4.0, 4.0)
 ZOOM = 8  # 28 px digits are shown at 224 px
+DRAWINGS = ["your drawing", "your previous drawing"]
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+EXAMPLES = [str(ASSETS / f"digit_{n}.png") for n in ("two", "five", "nine")]
 INTRO = """
 A **variational autoencoder** squeezes each image through a small latent code. Its encoder outputs a **mean μ and a
 standard deviation σ** for every latent dimension; a sample z = μ + σ·ε passes this bottleneck and the decoder turns z
@@ -35,7 +39,7 @@ class VaeSession:
 
     def __init__(self) -> None:
         self.rest: dict[str, np.ndarray] = {}
-        self.drawn_mu: np.ndarray | None = None
+        self.drawings: list[np.ndarray] = []  # latent means of the last two encoded inputs, newest last
         self.opened = False
 
 
@@ -138,7 +142,7 @@ def open_tab(session: VaeSession, name: str) -> tuple:
 def class_choices(name: str) -> list[gr.Dropdown]:
     """Interpolation end points for the model's classes."""
     labels = _labels(name)
-    return [gr.Dropdown(choices=["your drawing", *labels], value=labels[i]) for i in (3, 8)]
+    return [gr.Dropdown(choices=[*DRAWINGS, *labels], value=labels[i]) for i in (3, 8)]
 
 
 @torch.no_grad()
@@ -146,7 +150,7 @@ def change_model(session: VaeSession, name: str) -> tuple:
     """Switch model: sliders back to 0, only as many sliders as latent dimensions, a fresh map."""
     d = _model(name).latent_dim
     sliders = [gr.Slider(value=0.0, visible=i < d) for i in range(N_SLIDERS)]
-    session.drawn_mu = None
+    session.drawings = []
     note = (f"{MODELS[name]}: {d} latent dimensions" +
             (f"; the sliders set the first {N_SLIDERS}, the rest are fixed until resampled." if d > N_SLIDERS else "."))
     return (decode_sliders(session, name, *[0.0] * N_SLIDERS), latent_map(name, (0.0, 0.0)),
@@ -200,7 +204,7 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
     recon_terms, kl_terms = zip(*(model.elbo_terms(x, gen) for _ in range(64)))
     recon, kl = float(torch.cat(recon_terms).mean()), float(kl_terms[0][0])
     mu_np, sigma_np = mu[0].numpy(), sigma[0].numpy()
-    session.drawn_mu = mu_np
+    session.drawings = [*session.drawings[-1:], mu_np]
     shown = min(model.latent_dim, N_SLIDERS)
     table = "| | " + " | ".join(f"z{i + 1}" for i in range(shown)) + " |\n|---|" + "---|" * shown + "\n"
     table += "| μ | " + " | ".join(f"{v:.2f}" for v in mu_np[:shown]) + " |\n"
@@ -225,14 +229,15 @@ def interpolate(session: VaeSession, name: str, start: str, end: str) -> np.ndar
     model = _model(name)
     codes = []
     for choice in (start, end):
-        if choice == "your drawing":
-            if session.drawn_mu is None:
-                raise gr.Error("Encode a drawing first, or pick a class.")
-            codes.append(torch.from_numpy(session.drawn_mu))
+        if choice in DRAWINGS:
+            back = DRAWINGS.index(choice) + 1
+            if len(session.drawings) < back:
+                raise gr.Error(f"Encode {'a' if back == 1 else 'two'} drawing{'s' * (back > 1)} first, or pick a class.")
+            codes.append(torch.from_numpy(session.drawings[-back]))
         elif choice in _labels(name):
             codes.append(model.class_means[_labels(name).index(choice)])
         else:
-            raise gr.Error(f"Pick a class of this model ({', '.join(_labels(name))}) or 'your drawing'.")
+            raise gr.Error(f"Pick a class of this model ({', '.join(_labels(name))}) or one of your drawings.")
     t = torch.linspace(0, 1, 10)[:, None]
     return _show(model.decode((1 - t) * codes[0][None] + t * codes[1][None]))
 
@@ -279,7 +284,8 @@ def build(tab: gr.Tab) -> None:
             decoded = gr.Image(label="Decoded digit", interactive=False, format="png", height=240,
                                elem_id="vae-decoded", elem_classes=["pixelated"])
         with gr.Column(scale=1, min_width=300):
-            latent = gr.Image(label="Latent map: test-set means by class (click to decode there)", interactive=False,
+            latent = gr.Image(label="Latent map: μ of 5,000 test images by class, dims z₁ and z₂ (click to decode there)",
+                              interactive=False,
                               format="png", elem_id="vae-map")
     gr.Markdown("### Encode your own digit")
     with gr.Row():
@@ -291,6 +297,7 @@ def build(tab: gr.Tab) -> None:
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 with gr.Tab("Upload"):
                     upload = _upload_box()
+                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
@@ -303,10 +310,11 @@ def build(tab: gr.Tab) -> None:
             elbo = gr.Markdown(elem_id="vae-elbo")
     with gr.Accordion("Interpolation, samples from the prior, the manifold", open=False):
         with gr.Row():
-            start = gr.Dropdown(["your drawing", *digits.CLASS_NAMES["mnist"]], value="3", label="From", scale=1)
-            end = gr.Dropdown(["your drawing", *digits.CLASS_NAMES["mnist"]], value="8", label="To", scale=1)
+            start = gr.Dropdown([*DRAWINGS, *_labels(first)], value=_labels(first)[3], label="From", scale=1)
+            end = gr.Dropdown([*DRAWINGS, *_labels(first)], value=_labels(first)[8], label="To", scale=1)
             interp_btn = gr.Button("Interpolate (10 steps)", scale=1)
-        interp = gr.Image(label="Decoded along the straight latent line (class prototypes = class-mean μ)",
+        interp = gr.Image(label="Decoded along the straight line between two codes (a class = its mean μ over the "
+                                "test set; a drawing = its μ)",
                           interactive=False, format="png", elem_classes=["pixelated"])
         with gr.Row():
             prior_btn = gr.Button("16 samples from the prior N(0, I)")
