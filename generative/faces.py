@@ -1,0 +1,81 @@
+"""A face GAN for 64 x 64 RGB images: a generator and a discriminator sized for CPU training and serving.
+
+The generator maps noise z ~ N(0, I) to an image; the discriminator outputs the probability that an
+image is real. A GAN is an implicit model: it samples, but gives no density p(x).
+Generator: upsample + 3x3 conv blocks with pixel normalisation (no running statistics, so an EMA copy
+of its weights needs no re-estimation). Discriminator: strided convs with spectral normalisation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+RESOLUTION = 64
+
+
+class PixelNorm(nn.Module):
+    """Normalise each pixel's feature vector to unit mean square (as in ProGAN/StyleGAN)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)
+
+
+def _up_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.Conv2d(c_in, c_out, 3, padding=1), nn.LeakyReLU(0.2), PixelNorm(),
+    )
+
+
+class Generator(nn.Module):
+    """z (N, z_dim) -> images (N, 3, 64, 64) in [-1, 1]; ``generate`` gives uint8 images by seed."""
+
+    def __init__(self, z_dim: int = 128, width: int = 32) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        channels = [8 * width, 8 * width, 4 * width, 2 * width, width]  # at 4, 8, 16, 32, 64 px
+        self.stem = nn.Sequential(nn.Linear(z_dim, channels[0] * 16), nn.LeakyReLU(0.2))
+        self.blocks = nn.Sequential(*[_up_block(a, b) for a, b in zip(channels[:-1], channels[1:])])
+        self.to_rgb = nn.Conv2d(channels[-1], 3, 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.stem(PixelNorm()(z[:, :, None, None])[:, :, 0, 0]).reshape(len(z), -1, 4, 4)
+        return torch.tanh(self.to_rgb(self.blocks(PixelNorm()(x))))
+
+    @staticmethod
+    def noise(seeds: list[int], z_dim: int) -> torch.Tensor:
+        """The latent of each seed: the same seed always gives the same z."""
+        return torch.stack([torch.randn(z_dim, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
+
+    @torch.no_grad()
+    def generate(self, seeds: list[int], truncation: float = 1.0) -> np.ndarray:
+        """Faces for the given seeds, (N, 64, 64, 3) uint8; truncation < 1 pulls z toward the mean latent 0."""
+        z = truncation * self.noise(seeds, self.z_dim).to(self.to_rgb.weight.device)
+        images = self(z)
+        return ((images.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+
+class Discriminator(nn.Module):
+    """images (N, 3, 64, 64) in [-1, 1] -> logits; ``prob_real`` takes uint8 images."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        channels = [3, width, 2 * width, 4 * width, 8 * width]  # at 64, 32, 16, 8, 4 px
+        layers: list[nn.Module] = []
+        for a, b in zip(channels[:-1], channels[1:]):
+            layers += [spectral_norm(nn.Conv2d(a, b, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+        self.features = nn.Sequential(*layers)
+        self.head = spectral_norm(nn.Linear(channels[-1] * 16, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).flatten(1))[:, 0]
+
+    @torch.no_grad()
+    def prob_real(self, images: np.ndarray) -> np.ndarray:
+        """P(real) = sigmoid(logit) for (N, 64, 64, 3) uint8 images."""
+        x = torch.from_numpy(np.ascontiguousarray(images)).to(next(self.parameters()).device)
+        x = x.permute(0, 3, 1, 2).float() / 127.5 - 1
+        return torch.sigmoid(self(x)).cpu().numpy()
