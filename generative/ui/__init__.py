@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import gmm, pending, vae
+from generative.ui import faces, gmm, pending, vae
 
 TITLE = "Generative Models Studio"
 HEADER = f"""
@@ -23,8 +23,7 @@ MAX_FILE_SIZE = "20mb"
 TABS = [
     ("GMM playground", gmm.build),
     ("VAE latent slider", vae.build),
-    ("This person does not exist", lambda tab: pending.build("faces from a GAN trained here, new for every seed, "
-                                                         "each with its discriminator's probability of being real")),
+    ("This person does not exist", faces.build),
     ("Horse to zebra", lambda tab: pending.build("a CycleGAN turning horses into zebras and back, "
                                              "with the cycle reconstruction F(G(x))")),
     ("2x super-resolution", lambda tab: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "

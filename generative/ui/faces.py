@@ -1,0 +1,165 @@
+"""The "This person does not exist" tab: faces from the GAN trained here, and its discriminator's verdict."""
+
+from __future__ import annotations
+
+import tempfile
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+import generative
+from generative.images import ImageError, load_rgb
+from generative.ui.uploads import ImageUpload
+from generative.weights import read_manifest
+
+GRID = 8
+FRAMES = 8
+MAX_SEED = 2**32 - 1 - GRID
+SHOW_PX = 192
+INTRO = """
+A **GAN** is an *implicit* generative model: its generator turns random noise z into a face, but unlike the GMM tab
+it gives no density p(x) — it can only sample. Its **discriminator** was trained against it to output the
+**probability that an image is real**; every face below carries that verdict. Each seed always gives the same face.
+"""
+PSI_INFO = "ψ < 1 pulls z toward the mean: cleaner, more average faces (quality) at the cost of variety"
+VERDICT_NOTE = (
+    "The discriminator only learned to tell *this generator's* faces from 64 × 64 CelebA crops during training: a "
+    "high P(real) means \"looks like those training photos\", not \"this photo is authentic\", and a low one is no "
+    "proof of a fake."
+)
+
+
+def _models() -> tuple:
+    try:
+        return generative.load("faces-gan"), generative.load("faces-gan-d")
+    except (generative.WeightsError, generative.UnknownModelError) as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def _seed(seed: float | None, what: str = "The seed") -> int:
+    if seed is None or not np.isfinite(seed) or seed < 0 or seed != int(seed) or seed > MAX_SEED:
+        raise gr.Error(f"{what} must be a whole number between 0 and {MAX_SEED}.")
+    return int(seed)
+
+
+def _psi(truncation: float | None) -> float:
+    if truncation is None or not np.isfinite(truncation) or not 0 <= truncation <= 1.5:
+        raise gr.Error("ψ (truncation) must be between 0 and 1.5.")
+    return float(truncation)
+
+
+def _big(face: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(face).resize((SHOW_PX, SHOW_PX), Image.Resampling.BICUBIC))
+
+
+def generate_grid(seed: float, truncation: float) -> list[tuple[np.ndarray, str]]:
+    """Eight faces for seeds seed..seed+7, each captioned with D's P(real)."""
+    g, d = _models()
+    first = _seed(seed)
+    seeds = list(range(first, first + GRID))
+    faces = g.generate(seeds, truncation=_psi(truncation))
+    probs = d.prob_real(faces)
+    return [(_big(f), f"seed {s} · P(real) = {p:.2f}") for f, s, p in zip(faces, seeds, probs)]
+
+
+def new_faces(truncation: float) -> tuple[int, list[tuple[np.ndarray, str]]]:
+    """A random seed and its faces."""
+    seed = int(np.random.default_rng().integers(0, MAX_SEED))
+    return seed, generate_grid(seed, truncation)
+
+
+def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.ndarray, str]:
+    """Eight frames on the straight line between two seeds' latents, as a strip and an animated GIF."""
+    g, _ = _models()
+    import torch
+
+    za, zb = g.noise([_seed(seed_a, "Seed A"), _seed(seed_b, "Seed B")], g.z_dim)
+    t = torch.linspace(0, 1, FRAMES)[:, None]
+    z = _psi(truncation) * ((1 - t) * za + t * zb)
+    with torch.no_grad():
+        frames = ((g(z).permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+    big = [_big(f) for f in frames]
+    path = tempfile.NamedTemporaryFile(suffix=".gif", delete=False).name
+    loop = [Image.fromarray(f) for f in big + big[-2:0:-1]]
+    loop[0].save(path, save_all=True, append_images=loop[1:], duration=120, loop=0)
+    return np.concatenate(big, axis=1), path
+
+
+def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float) -> tuple[np.ndarray, str]:
+    """Crop a square around (centre_x, centre_y) of side ``size`` x the shorter side, resize to 64, ask D."""
+    if not path:
+        raise gr.Error("Upload a face photo first.")
+    try:
+        rgb = load_rgb(path)
+    except ImageError as exc:
+        raise gr.Error(str(exc)) from None
+    h, w = rgb.shape[:2]
+    if min(h, w) < 16:
+        raise gr.Error(f"The image is {w} x {h} pixels: upload a face photo at least 16 pixels on each side.")
+    side = max(8, round(float(np.clip(size, 0.1, 1.0)) * min(h, w)))
+    cx, cy = float(np.clip(centre_x, 0, 1)) * w, float(np.clip(centre_y, 0, 1)) * h
+    left = int(np.clip(round(cx - side / 2), 0, w - side))
+    top = int(np.clip(round(cy - side / 2), 0, h - side))
+    face = np.asarray(Image.fromarray(rgb[top: top + side, left: left + side]).resize((64, 64), Image.Resampling.LANCZOS))
+    _, d = _models()
+    p = float(d.prob_real(face[None])[0])
+    return _big(face), f"**P(real) = {p:.2f}** for this 64 × 64 crop.\n\n{VERDICT_NOTE}"
+
+
+def _quality_line() -> str:
+    entry = read_manifest().get("faces-gan", {})
+    metrics = entry.get("metrics", {})
+    steps = entry.get("trained_steps")
+    if "fid_generated_vs_holdout" not in metrics:
+        return f"Generator trained for {steps} steps; not evaluated yet."
+    return (f"Generator trained for {steps:,} steps on the CPU. FID {metrics['fid_generated_vs_holdout']:.1f} "
+            f"against 1,000 holdout faces (real-vs-real floor {metrics['fid_train_vs_holdout_floor']:.1f}; "
+            "lower is better): expect rough faces.")
+
+
+def build(tab: gr.Tab) -> None:
+    """Lay out the tab; the GAN loads when the tab is first opened."""
+    if not {"faces-gan", "faces-gan-d"} <= set(generative.available()):
+        gr.Markdown("**Not built yet.** This tab will show faces from a GAN trained here once its weights are "
+                    "shipped (`python -m generative.train.faces`).", elem_classes=["pending-tab"])
+        return
+    gr.Markdown(INTRO)
+    gr.Markdown(_quality_line())
+    with gr.Row():
+        seed = gr.Number(value=0, precision=0, label="Seed", scale=1, elem_id="faces-seed")
+        psi = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Truncation ψ", info=PSI_INFO, scale=2)
+        with gr.Column(scale=1, min_width=160):
+            show_btn = gr.Button("Show these seeds", variant="secondary")
+            new_btn = gr.Button("New faces", variant="primary", elem_id="faces-new")
+    gallery = gr.Gallery(label="Generated faces, with the discriminator's P(real)", columns=GRID // 2, rows=2,
+                         height="auto", object_fit="contain", elem_id="faces-gallery", allow_preview=True)
+    with gr.Accordion("Interpolate between two seeds", open=False):
+        with gr.Row():
+            seed_a = gr.Number(value=0, precision=0, label="Seed A")
+            seed_b = gr.Number(value=1, precision=0, label="Seed B")
+            interp_btn = gr.Button("Interpolate")
+        strip = gr.Image(label=f"{FRAMES} frames along the straight line from z(A) to z(B)", interactive=False,
+                         format="png")
+        gif = gr.File(label="Animated GIF (download)")
+    with gr.Accordion("Ask the discriminator about your photo", open=False):
+        with gr.Row():
+            with gr.Column():
+                upload = ImageUpload(label="A face photo", height=280)
+                size = gr.Slider(0.2, 1.0, value=0.8, step=0.05, label="Crop size (share of the shorter side)")
+                cx = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Crop centre, left to right")
+                cy = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label="Crop centre, top to bottom")
+            with gr.Column():
+                crop = gr.Image(label="The 64 × 64 crop the discriminator sees", interactive=False, format="png")
+                verdict = gr.Markdown()
+
+    tab.select(generate_grid, [seed, psi], gallery, api_visibility="private")
+    show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate")
+    seed.submit(generate_grid, [seed, psi], gallery, api_visibility="private")
+    psi.release(generate_grid, [seed, psi], gallery, api_visibility="private")
+    new_btn.click(new_faces, psi, [seed, gallery], api_name="faces_new")
+    interp_btn.click(interpolate, [seed_a, seed_b, psi], [strip, gif], api_name="faces_interpolate")
+    judge_inputs = [upload, size, cx, cy]
+    upload.upload(judge_upload, judge_inputs, [crop, verdict], api_name="faces_judge")
+    for control in (size, cx, cy):
+        control.release(judge_upload, judge_inputs, [crop, verdict], api_visibility="private")
