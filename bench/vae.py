@@ -10,12 +10,13 @@ The figures go to bench/results/vae.json and into each model's manifest entry.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import torch
 
 import generative
-from bench.common import summary_ms, timings, write
+from bench.common import RESULTS, summary_ms, timings, write
 from generative import digits
 from generative.weights import read_manifest, update_metrics
 
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> dict:
               f"{r['iwae_nll_nats']:>14.2f}{r['decode_one_cpu_ms']:>11.2f}  {verdict}")
         if args.images == 10_000:
             update_metrics(name, {**r, "measured_by": f"python -m bench.vae --k {args.k}"})
+    previous = RESULTS / "vae.json"
+    earlier = json.loads(previous.read_text()) if previous.exists() else {}
+    if earlier.get("k") == args.k and earlier.get("images") == args.images:  # keep other models' figures
+        results = {**earlier.get("models", {}), **results}
     path = write("vae", {"k": args.k, "images": args.images, "models": results})
     print(f"\nwrote {path}")
     return results
