@@ -131,3 +131,21 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "vae-encoded.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.skipif(not {"faces-gan", "faces-gan-d"} <= set(__import__("generative").available()),
+                    reason="no face GAN weights in weights/")
+def test_faces_new_face_button_changes_the_faces(browser, app_url):
+    page = _open(browser, app_url)
+    page.get_by_role("tab", name="This person does not exist").click()
+    first = page.locator("#faces-gallery img").first
+    expect(first).to_be_visible(timeout=15_000)
+    expect(page.locator("#faces-gallery")).to_contain_text("P(real)")
+    before = first.get_attribute("src")
+    seed_before = page.locator("#faces-seed input").input_value()
+    page.locator("#faces-new").click()
+    expect(page.locator("#faces-seed input")).not_to_have_value(seed_before, timeout=15_000)
+    expect(page.locator("#faces-gallery img").first).not_to_have_attribute("src", before)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "faces.png"), full_page=True)
+    page.close()

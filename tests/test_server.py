@@ -89,3 +89,16 @@ def test_vae_endpoints(client, tmp_path):
     assert client.predict("vae-mnist-2d", 0, api_name="/vae_prior")
     with pytest.raises(Exception, match="Draw a digit first"):
         client.predict("vae-mnist-2d", empty_pad, None, 0, api_name="/vae_encode")
+
+
+@pytest.mark.skipif(not {"faces-gan", "faces-gan-d"} <= set(__import__("generative").available()),
+                    reason="no face GAN weights in weights/")
+def test_faces_endpoints(client):
+    gallery = client.predict(7, 0.8, api_name="/faces_generate")
+    assert len(gallery) == 8 and "P(real)" in gallery[0]["caption"]
+    seed, gallery = client.predict(0.8, api_name="/faces_new")
+    assert isinstance(seed, (int, float)) and len(gallery) == 8
+    strip, gif = client.predict(0, 1, 0.8, api_name="/faces_interpolate")
+    assert str(gif).endswith(".gif")
+    with pytest.raises(Exception, match="whole number"):
+        client.predict(-3, 0.8, api_name="/faces_generate")

@@ -133,7 +133,7 @@ def build(tab: gr.Tab) -> None:
             show_btn = gr.Button("Show these seeds", variant="secondary")
             new_btn = gr.Button("New faces", variant="primary", elem_id="faces-new")
     gallery = gr.Gallery(label="Generated faces, with the discriminator's P(real)", columns=GRID // 2, rows=2,
-                         height="auto", object_fit="contain", elem_id="faces-gallery", allow_preview=True)
+                         height=480, object_fit="contain", elem_id="faces-gallery", allow_preview=True)
     with gr.Accordion("Interpolate between two seeds", open=False):
         with gr.Row():
             seed_a = gr.Number(value=0, precision=0, label="Seed A")
