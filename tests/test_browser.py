@@ -108,7 +108,13 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     before = decoded.get_attribute("src")
     slider = page.locator("#vae-z1 input[type=range]")
     box = slider.bounding_box()
-    page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)  # drag target: near +3
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 0.5 * box["width"], y)  # the thumb: z1 starts at 0, the middle of [-3, 3]
+    page.mouse.down()
+    for fraction in (0.6, 0.7, 0.8, 0.9):  # drag it to the right
+        page.mouse.move(box["x"] + fraction * box["width"], y)
+    page.mouse.up()
+    expect(page.locator("#vae-z1 input[type=number]")).not_to_have_value("0")
     expect(decoded).not_to_have_attribute("src", before)
 
     pad = page.locator("#vae-pad")
