@@ -17,6 +17,8 @@ import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
+from generative.ui.uploads import ImageUpload
+from generative.weights import read_manifest
 
 MODELS = {"vae-mnist-2d": "MNIST, 2-D latent", "vae-mnist": "MNIST, 32-D latent", "vae-fashion-2d": "Fashion-MNIST, 2-D latent"}
 N_SLIDERS = 8
@@ -263,19 +265,19 @@ def manifold(session: VaeSession, name: str, *sliders: float) -> np.ndarray:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; its model loads when the tab is first opened."""
-    gr.Markdown(INTRO)
     trained = [name for name in MODELS if name in generative.available()]
     if not trained:
-        gr.Markdown("**Not built yet.** No VAE weights are in `weights/`: train one with "
-                    "`python -m generative.train.vae --model vae-mnist-2d`.")
+        gr.Markdown("**Not built yet.** This tab will show a VAE trained here once its weights are shipped "
+                    "(`python -m generative.train.vae --model vae-mnist-2d`).", elem_classes=["pending-tab"])
         return
+    gr.Markdown(INTRO)
     session = gr.State(VaeSession())
     first = trained[0]
     with gr.Row():
         model_dd = gr.Dropdown(trained, value=first, label="Model", scale=2,
                                info="2-D models draw a full map; the 32-D model reconstructs far better")
         seed = gr.Number(value=0, precision=0, label="Seed (sampling)", scale=1)
-    note = gr.Markdown(f"{MODELS[first]}: 2 latent dimensions.")
+    note = gr.Markdown(f"{MODELS[first]}: {read_manifest()[first]['config']['latent_dim']} latent dimensions.")
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z{i + 1}",
@@ -284,19 +286,19 @@ def build(tab: gr.Tab) -> None:
             decoded = gr.Image(label="Decoded digit", interactive=False, format="png", height=240,
                                elem_id="vae-decoded", elem_classes=["pixelated"])
         with gr.Column(scale=1, min_width=300):
-            latent = gr.Image(label="Latent map: μ of 5,000 test images by class, dims z₁ and z₂ (click to decode there)",
-                              interactive=False,
-                              format="png", elem_id="vae-map")
+            latent = gr.Image(label="Latent map: μ of 5,000 test images by class, dims z₁ and z₂ (click to decode)",
+                              interactive=False, format="png", elem_id="vae-map")
     gr.Markdown("### Encode your own digit")
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             with gr.Tabs():
                 with gr.Tab("Draw"):
-                    pad = gr.Sketchpad(label="Draw one digit (pick the brush on the left first)", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                                       fixed_canvas=True, layers=False, transforms=(), elem_id="vae-pad",
+                    pad = gr.Sketchpad(label="Draw one digit (pick the brush on the left first)", type="numpy",
+                                       image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True, layers=False,
+                                       transforms=(), elem_id="vae-pad",
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 with gr.Tab("Upload"):
-                    upload = _upload_box()
+                    upload = ImageUpload(label="Upload a picture of one digit", height=280)
                     gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
@@ -340,9 +342,3 @@ def build(tab: gr.Tab) -> None:
     interp_btn.click(interpolate, [session, model_dd, start, end], interp, api_name="vae_interpolate")
     prior_btn.click(prior_samples, [model_dd, seed], prior, api_name="vae_prior")
     grid_btn.click(manifold, [session, model_dd, *sliders], grid, api_name="vae_manifold")
-
-
-def _upload_box() -> gr.Image:
-    from generative.ui.uploads import ImageUpload
-
-    return ImageUpload(label="Upload a picture of one digit", height=280)
