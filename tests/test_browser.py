@@ -139,6 +139,32 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     page.close()
 
 
+def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
+    from generative.ui.vae import EXAMPLES
+
+    page = _open(browser, app_url)
+    page.get_by_role("tab", name="VAE latent slider").click()
+    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("#vae-upload input[type=file]").set_input_files(EXAMPLES[0])
+    expect(page.locator("#vae-upload img")).to_be_visible(timeout=15_000)
+    page.locator("#vae-encode").click()
+    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
+    page.close()
+
+    page = _open(browser, app_url)  # a fresh visit: upload a broken file
+    page.get_by_role("tab", name="VAE latent slider").click()
+    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
+    page.get_by_role("tab", name="Upload").click()
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really an image")
+    page.locator("#vae-upload input[type=file]").set_input_files(str(bad))
+    page.locator("#vae-encode").click()
+    expect(page.get_by_text("not an image that can be read").first).to_be_visible(timeout=15_000)
+    expect(page.locator("#vae-decoded img")).to_be_visible()  # the rest of the tab is untouched
+    page.close()
+
+
 @pytest.mark.skipif(not {"faces-gan", "faces-gan-d"} <= set(__import__("generative").available()),
                     reason="no face GAN weights in weights/")
 def test_faces_new_face_button_changes_the_faces(browser, app_url):

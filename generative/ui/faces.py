@@ -10,7 +10,7 @@ from PIL import Image
 
 import generative
 from generative.images import ImageError, load_rgb
-from generative.ui.uploads import ImageUpload
+from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
 
 GRID = 8
@@ -145,7 +145,7 @@ def build(tab: gr.Tab) -> None:
     with gr.Accordion("Ask the discriminator about your photo", open=False):
         with gr.Row():
             with gr.Column():
-                upload = ImageUpload(label="A face photo", height=280)
+                upload = image_upload(label="A face photo", height=280)
                 size = gr.Slider(0.2, 1.0, value=0.8, step=0.05, label="Crop size (share of the shorter side)")
                 cx = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Crop centre, left to right")
                 cy = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label="Crop centre, top to bottom")

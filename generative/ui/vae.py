@@ -17,7 +17,7 @@ import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
-from generative.ui.uploads import ImageUpload
+from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
 
 MODELS = {"vae-mnist-2d": "MNIST, 2-D latent", "vae-mnist": "MNIST, 32-D latent", "vae-fashion-2d": "Fashion-MNIST, 2-D latent"}
@@ -194,6 +194,11 @@ def _digit_from(drawing: dict | None, upload: str | None) -> np.ndarray:
     raise gr.Error(last_error)
 
 
+def check_digit(drawing: dict | None, upload: str | None) -> None:
+    """Raise the message for unusable input before anything is encoded."""
+    _digit_from(drawing, upload)
+
+
 @torch.no_grad()
 def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | None, seed: float) -> tuple:
     """Encode a drawn or uploaded digit: μ and σ on the map, reconstruction, samples of q(z|x), the ELBO."""
@@ -298,7 +303,7 @@ def build(tab: gr.Tab) -> None:
                                        transforms=(), elem_id="vae-pad",
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 with gr.Tab("Upload"):
-                    upload = ImageUpload(label="Upload a picture of one digit", height=280)
+                    upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
                     gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
@@ -337,8 +342,10 @@ def build(tab: gr.Tab) -> None:
     latent.select(click_map, [session, model_dd, *sliders], [decoded, latent, sliders[0], sliders[1]],
                   api_visibility="private")
     rest_btn.click(resample_rest, [session, model_dd, seed, *sliders], decoded, api_name="vae_resample")
-    encode_btn.click(encode, [session, model_dd, pad, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
-                     api_name="vae_encode")
+    # Bad input is caught by a check with no outputs first, so its message does not blank the sliders and map.
+    encode_btn.click(check_digit, [pad, upload], None, api_visibility="private").success(
+        encode, [session, model_dd, pad, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
+        api_name="vae_encode")
     interp_btn.click(interpolate, [session, model_dd, start, end], interp, api_name="vae_interpolate")
     prior_btn.click(prior_samples, [model_dd, seed], prior, api_name="vae_prior")
     grid_btn.click(manifold, [session, model_dd, *sliders], grid, api_name="vae_manifold")
