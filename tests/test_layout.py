@@ -30,7 +30,8 @@ def test_only_the_ui_package_imports_gradio():
 
 
 def test_no_pickle_based_loading():
-    pattern = re.compile(r"torch\.load\(|pickle\.loads?\(|allow_pickle=True")
+    calls = ["torch" + r"\.load\(", "pickle" + r"\.loads?\(", "allow_pickle" + "=True"]  # split: not a hit itself
+    pattern = re.compile("|".join(calls))
     offenders = []
     for path in [*ROOT.glob("*.py"), *PACKAGE.rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
         for line in path.read_text().splitlines():
