@@ -10,12 +10,14 @@ from PIL import Image
 
 import generative
 from generative.images import ImageError, load_rgb
+from generative.ui import inputs, pending
+from generative.ui.inputs import seed_value
 from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
 
 GRID = 8
 FRAMES = 8
-MAX_SEED = 2**32 - 1 - GRID
+MAX_SEED = inputs.MAX_SEED - GRID  # the grid shows seed .. seed + 7
 SHOW_PX = 192
 INTRO = """
 A **GAN** is an *implicit* generative model: its generator turns random noise z into a face, but unlike the GMM tab
@@ -37,12 +39,6 @@ def _models() -> tuple:
         raise gr.Error(str(exc)) from None
 
 
-def _seed(seed: float | None, what: str = "The seed") -> int:
-    if seed is None or not np.isfinite(seed) or seed < 0 or seed != int(seed) or seed > MAX_SEED:
-        raise gr.Error(f"{what} must be a whole number between 0 and {MAX_SEED}.")
-    return int(seed)
-
-
 def _psi(truncation: float | None) -> float:
     if truncation is None or not np.isfinite(truncation) or not 0 <= truncation <= 1.5:
         raise gr.Error("ψ (truncation) must be between 0 and 1.5.")
@@ -56,7 +52,7 @@ def _big(face: np.ndarray) -> np.ndarray:
 def generate_grid(seed: float, truncation: float) -> list[tuple[np.ndarray, str]]:
     """Eight faces for seeds seed..seed+7, each captioned with D's P(real)."""
     g, d = _models()
-    first = _seed(seed)
+    first = seed_value(seed, maximum=MAX_SEED)
     seeds = list(range(first, first + GRID))
     faces = g.generate(seeds, truncation=_psi(truncation))
     probs = d.prob_real(faces)
@@ -74,7 +70,7 @@ def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.nda
     g, _ = _models()
     import torch
 
-    za, zb = g.noise([_seed(seed_a, "Seed A"), _seed(seed_b, "Seed B")], g.z_dim)
+    za, zb = g.noise([seed_value(seed_a, "Seed A", MAX_SEED), seed_value(seed_b, "Seed B", MAX_SEED)], g.z_dim)
     t = torch.linspace(0, 1, FRAMES)[:, None]
     z = _psi(truncation) * ((1 - t) * za + t * zb)
     with torch.no_grad():
@@ -121,8 +117,7 @@ def _quality_line() -> str:
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; the GAN loads when the tab is first opened."""
     if not {"faces-gan", "faces-gan-d"} <= set(generative.available()):
-        gr.Markdown("**Not built yet.** This tab will show faces from a GAN trained here once its weights are "
-                    "shipped (`python -m generative.train.faces`).", elem_classes=["pending-tab"])
+        pending.build("faces from a GAN trained here (`python -m generative.train.faces`)")
         return
     gr.Markdown(INTRO)
     gr.Markdown(_quality_line())

@@ -16,6 +16,7 @@ import pandas as pd
 
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture, KernelDensity
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
+from generative.ui.inputs import seed_value
 from generative.ui.plots import View, draw_density_comparison, draw_mixture
 
 MAX_K = 10
@@ -55,7 +56,7 @@ def _model_for(pg: Playground, k: float, covariance_type: str, seed: float | Non
         if len(pg.points) == 0:
             raise gr.Error("Add points first: click the canvas, pick a preset or upload a CSV.")
         pg.model = GaussianMixture(
-            int(k), covariance_type=covariance_type, reg_covar=float(reg_covar), random_state=_seed(seed), max_iter=1
+            int(k), covariance_type=covariance_type, reg_covar=float(reg_covar), random_state=seed_value(seed), max_iter=1
         )
         pg.history = []
     if pg.model.n_components > len(pg.points):
@@ -64,12 +65,6 @@ def _model_for(pg: Playground, k: float, covariance_type: str, seed: float | Non
             f"{len(pg.points)}: add points or lower K."
         )
     return pg.model
-
-
-def _seed(seed: float | None) -> int:
-    if seed is None or not np.isfinite(seed) or seed < 0 or seed != int(seed) or seed >= 2**32:
-        raise gr.Error("The seed must be a whole number between 0 and 4294967295.")
-    return int(seed)
 
 
 def _em_step(pg: Playground, model: GaussianMixture) -> None:
@@ -189,7 +184,7 @@ def load_preset(pg: Playground, name: str, seed: float | None, show_samples: boo
     """Replace the points with a preset data set."""
     if name not in PRESETS:
         raise gr.Error(f"Unknown preset {name!r}; choose one of: {', '.join(PRESETS)}.")
-    return _with_points(pg, preset(name, _seed(seed)), show_samples)
+    return _with_points(pg, preset(name, seed_value(seed)), show_samples)
 
 
 def load_csv(pg: Playground, path: str | None, show_samples: bool) -> tuple:
@@ -259,7 +254,7 @@ def information_criteria(pg: Playground, covariance_type: str, seed: float | Non
 def _fit(points: np.ndarray, k: int, covariance_type: str, seed: float | None, reg_covar: str,
          random_state: int | None = None) -> GaussianMixture:
     model = GaussianMixture(k, covariance_type=covariance_type, reg_covar=float(reg_covar), max_iter=RUN_MAX_STEPS,
-                            random_state=_seed(seed) if random_state is None else random_state)
+                            random_state=seed_value(seed) if random_state is None else random_state)
     try:
         return model.fit(points)
     except ValueError as exc:
@@ -270,7 +265,7 @@ def restarts(pg: Playground, k: float, covariance_type: str, seed: float | None,
              progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, str]:
     """Fit from several seeds and list the final log-likelihoods: EM finds local optima."""
     _need_points(pg, int(k))
-    first = _seed(seed)
+    first = seed_value(seed)
     rows = []
     for s in progress.tqdm(range(first, first + int(n_restarts)), desc="restarts"):
         model = _fit(pg.points, int(k), covariance_type, seed, reg_covar, random_state=s)
@@ -290,7 +285,7 @@ def compare_kde(pg: Playground, k: float, covariance_type: str, seed: float | No
                 bandwidth: float) -> tuple[np.ndarray, str]:
     """GMM and KDE fitted on 80 % of the points, both scored on the held-out 20 %."""
     _need_points(pg, int(k) + 2, at_least=10)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(seed_value(seed))
     order = rng.permutation(len(pg.points))
     n_test = max(2, round(0.2 * len(pg.points)))
     test, train = pg.points[order[:n_test]], pg.points[order[n_test:]]

@@ -16,6 +16,8 @@ from matplotlib.colors import ListedColormap
 import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
+from generative.ui import pending
+from generative.ui.inputs import seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
 from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
@@ -91,15 +93,9 @@ def resample_rest(session: VaeSession, name: str, seed: float, *sliders: float) 
     """Draw the latent dimensions beyond the sliders from the prior N(0, I)."""
     d = _model(name).latent_dim
     if d > N_SLIDERS:
-        rng = np.random.default_rng(_seed(seed))
+        rng = np.random.default_rng(seed_value(seed))
         session.rest[name] = rng.standard_normal(d - N_SLIDERS).astype(np.float32)
     return decode_sliders(session, name, *sliders)
-
-
-def _seed(seed: float | None) -> int:
-    if seed is None or not np.isfinite(seed) or seed < 0 or seed != int(seed) or seed >= 2**32:
-        raise gr.Error("The seed must be a whole number between 0 and 4294967295.")
-    return int(seed)
 
 
 @lru_cache(maxsize=8)
@@ -206,7 +202,7 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
     x = torch.from_numpy(_digit_from(drawing, upload))[None, None]
     mu, logvar = model.encode(x)
     sigma = torch.exp(0.5 * logvar)
-    gen = torch.Generator().manual_seed(_seed(seed))
+    gen = torch.Generator().manual_seed(seed_value(seed))
     z = mu + sigma * torch.randn((8, model.latent_dim), generator=gen)
     recon_terms, kl_terms = zip(*(model.elbo_terms(x, gen) for _ in range(64)))
     recon, kl = float(torch.cat(recon_terms).mean()), float(kl_terms[0][0])
@@ -253,7 +249,7 @@ def interpolate(session: VaeSession, name: str, start: str, end: str) -> np.ndar
 def prior_samples(name: str, seed: float) -> np.ndarray:
     """16 digits decoded from z ~ N(0, I)."""
     model = _model(name)
-    gen = torch.Generator().manual_seed(_seed(seed))
+    gen = torch.Generator().manual_seed(seed_value(seed))
     return _grid(model.decode(torch.randn((16, model.latent_dim), generator=gen)), 8, 4)
 
 
@@ -272,8 +268,7 @@ def build(tab: gr.Tab) -> None:
     """Lay out the tab; its model loads when the tab is first opened."""
     trained = [name for name in MODELS if name in generative.available()]
     if not trained:
-        gr.Markdown("**Not built yet.** This tab will show a VAE trained here once its weights are shipped "
-                    "(`python -m generative.train.vae --model vae-mnist-2d`).", elem_classes=["pending-tab"])
+        pending.build("a VAE trained here (`python -m generative.train.vae --model vae-mnist-2d`)")
         return
     gr.Markdown(INTRO)
     session = gr.State(VaeSession())
