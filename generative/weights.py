@@ -90,8 +90,8 @@ def load_model(name: str, device: torch.device, weights_dir: Path = WEIGHTS_DIR)
 def save_model(name: str, model: torch.nn.Module, entry: dict[str, Any], weights_dir: Path = WEIGHTS_DIR) -> Path:
     """Write ``model``'s weights as ``<name>.safetensors`` and its manifest entry (sha256, parameter count).
 
-    ``entry`` gives builder, config, data, command and metrics; metrics already in the manifest for
-    this name are kept unless ``entry`` replaces them.
+    ``entry`` gives builder, config, data, command and metrics. Metrics already in the manifest for
+    this name are kept only if the weights are unchanged (same sha256): new weights need new measurements.
     """
     weights_dir = Path(weights_dir)
     path = weights_dir / f"{name}.safetensors"
@@ -99,11 +99,14 @@ def save_model(name: str, model: torch.nn.Module, entry: dict[str, Any], weights
     save_file(state, path)
     manifest_path = weights_dir / MANIFEST_NAME
     models = read_manifest(weights_dir)
-    metrics = {**models.get(name, {}).get("metrics", {}), **entry.get("metrics", {})}
+    sha256 = sha256_of(path)
+    old = models.get(name, {})
+    kept = old.get("metrics", {}) if old.get("sha256") == sha256 else {}
+    metrics = {**kept, **entry.get("metrics", {})}
     models[name] = {
         **entry,
         "file": path.name,
-        "sha256": sha256_of(path),
+        "sha256": sha256,
         "parameters": sum(p.numel() for p in model.parameters()),
         "metrics": metrics,
     }

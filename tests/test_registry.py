@@ -10,7 +10,15 @@ import torch
 from safetensors.torch import save_file
 
 import generative
-from generative.weights import UnknownModelError, WeightsError, load_model, read_manifest, sha256_of
+from generative.weights import (
+    UnknownModelError,
+    WeightsError,
+    load_model,
+    read_manifest,
+    save_model,
+    sha256_of,
+    update_metrics,
+)
 
 COMMAND = "python -m generative.train.tiny --out weights/tiny.safetensors"
 
@@ -96,3 +104,16 @@ def test_public_load_rejects_unknown_names_and_devices():
         generative.load("no-such-model")
     with pytest.raises(ValueError, match="auto, cpu, cuda"):
         generative.load("no-such-model", device="tpu")
+
+
+def test_new_weights_drop_the_old_weights_metrics(weights_dir):
+    entry = {"builder": "torch.nn:Linear", "config": {"in_features": 3, "out_features": 2}, "command": COMMAND}
+    layer = load_model("tiny", torch.device("cpu"), weights_dir)
+    save_model("tiny", layer, entry, weights_dir)
+    update_metrics("tiny", {"loss": 1.0}, weights_dir)
+    save_model("tiny", layer, entry, weights_dir)  # the same weights: their measurements still hold
+    assert read_manifest(weights_dir)["tiny"]["metrics"] == {"loss": 1.0}
+    with torch.no_grad():
+        layer.bias.fill_(9.0)
+    save_model("tiny", layer, entry, weights_dir)  # new weights: nothing measured on them yet
+    assert read_manifest(weights_dir)["tiny"]["metrics"] == {}

@@ -4,7 +4,8 @@
 
 Hinge loss, spectral normalisation in D, DiffAugment (translation, cutout, colour) on every image D
 sees, horizontal flips of the real faces, and an exponential moving average of G's weights (the
-exported generator). Checkpoints go to ``--checkpoints`` every few minutes; a rerun resumes there.
+exported generator). Checkpoints go to ``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint,
+from the shipped weights).
 ``--export`` (or the end of ``--steps``) writes ``weights/faces-gan*.safetensors`` with manifest entries.
 """
 
@@ -20,9 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from safetensors.torch import load_file
 
 from generative.faces import Discriminator, Generator
-from generative.weights import save_model
+from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CROP_BOX = (9.5, 19.5, 79.5, 89.5)  # the standard CelebA-64 face box on the 89 x 109 images
 CURVE = Path(__file__).resolve().parents[2] / "bench" / "results" / "train-faces-gan.csv"
@@ -87,6 +89,13 @@ def main(argv: list[str] | None = None) -> None:
             module.load_state_dict(ckpt[key])
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
+    elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
+        # No checkpoint on this machine: continue from the shipped weights (fresh optimiser state).
+        g.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan.safetensors"))
+        g_ema.load_state_dict(g.state_dict())
+        d.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan-d.safetensors"))
+        step = int(read_manifest()["faces-gan"]["trained_steps"])
+        print(f"no checkpoint: continuing from the shipped weights after step {step}")
 
     def checkpoint() -> None:
         tmp = ckpt_path.with_suffix(".tmp")
