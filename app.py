@@ -1,4 +1,4 @@
-"""Generative Models Studio: ``python app.py [--share] [--port N] [--device auto|cpu|cuda]``.
+"""Generative Models Studio: ``python app.py [--share] [--port N] [--device auto|cpu|cuda] [--mcp]``.
 
 ``import app`` gives the ``gr.Blocks`` object as ``app.demo`` without launching it.
 """
@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 
 import generative
 from generative.ui import build_demo, launch_options
@@ -19,9 +20,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--share", action="store_true", help="also serve on a public gradio.live link")
     parser.add_argument("--port", type=int, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where models run")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve every API endpoint as an MCP tool (needs: pip install 'gradio[mcp]')")
     args = parser.parse_args(argv)
+    if args.mcp and importlib.util.find_spec("mcp") is None:
+        parser.error("--mcp needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
     generative.set_device(args.device)
-    demo.queue(default_concurrency_limit=2).launch(share=args.share, server_port=args.port, **launch_options())
+    demo.queue(default_concurrency_limit=2).launch(share=args.share, server_port=args.port, mcp_server=args.mcp,
+                                                   **launch_options())
 
 
 if __name__ == "__main__":

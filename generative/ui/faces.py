@@ -11,6 +11,7 @@ from PIL import Image
 import generative
 from generative.images import ImageError, load_rgb
 from generative.ui import inputs, pending
+from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
 from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
@@ -49,6 +50,7 @@ def _big(face: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(face).resize((SHOW_PX, SHOW_PX), Image.Resampling.BICUBIC))
 
 
+@gpu
 def generate_grid(seed: float, truncation: float) -> list[tuple[np.ndarray, str]]:
     """Eight faces for seeds seed..seed+7, each captioned with D's P(real)."""
     g, d = _models()
@@ -65,6 +67,7 @@ def new_faces(truncation: float) -> tuple[int, list[tuple[np.ndarray, str]]]:
     return seed, generate_grid(seed, truncation)
 
 
+@gpu
 def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.ndarray, str]:
     """Eight frames on the straight line between two seeds' latents, as a strip and an animated GIF."""
     g, _ = _models()
@@ -82,6 +85,7 @@ def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.nda
     return np.concatenate(big, axis=1), path
 
 
+@gpu
 def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float) -> tuple[np.ndarray, str]:
     """Crop a square around (centre_x, centre_y) of side ``size`` x the shorter side, resize to 64, ask D."""
     if not path:

@@ -17,6 +17,7 @@ import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
 from generative.ui import pending
+from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
 from generative.ui.uploads import image_upload
@@ -84,11 +85,13 @@ def _z(session: VaeSession, name: str, sliders: tuple[float, ...]) -> torch.Tens
 
 
 @torch.no_grad()
+@gpu
 def decode_sliders(session: VaeSession, name: str, *sliders: float) -> np.ndarray:
     """The digit that the slider values (and the resampled rest) decode to."""
     return _show(_model(name).decode(_z(session, name, sliders)))
 
 
+@gpu
 def resample_rest(session: VaeSession, name: str, seed: float, *sliders: float) -> np.ndarray:
     """Draw the latent dimensions beyond the sliders from the prior N(0, I)."""
     d = _model(name).latent_dim
@@ -196,6 +199,7 @@ def check_digit(drawing: dict | None, upload: str | None) -> None:
 
 
 @torch.no_grad()
+@gpu
 def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | None, seed: float) -> tuple:
     """Encode a drawn or uploaded digit: μ and σ on the map, reconstruction, samples of q(z|x), the ELBO."""
     model = _model(name)
@@ -227,6 +231,7 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
 
 
 @torch.no_grad()
+@gpu
 def interpolate(session: VaeSession, name: str, start: str, end: str) -> np.ndarray:
     """Decode 10 points on the straight line between two latent codes (class prototypes or your drawing)."""
     model = _model(name)
@@ -246,6 +251,7 @@ def interpolate(session: VaeSession, name: str, start: str, end: str) -> np.ndar
 
 
 @torch.no_grad()
+@gpu
 def prior_samples(name: str, seed: float) -> np.ndarray:
     """16 digits decoded from z ~ N(0, I)."""
     model = _model(name)
@@ -254,6 +260,7 @@ def prior_samples(name: str, seed: float) -> np.ndarray:
 
 
 @torch.no_grad()
+@gpu
 def manifold(session: VaeSession, name: str, *sliders: float) -> np.ndarray:
     """A 15 x 15 grid of digits decoded over z₁, z₂ in [-3, 3] (other dimensions as set)."""
     base = _z(session, name, sliders)
