@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import faces, gmm, pending, vae
+from generative.ui import atomic_cache, cyclegan, faces, gmm, pending, vae
+
+atomic_cache.install()
 
 TITLE = "Generative Models Studio"
 HEADER = f"""
@@ -24,8 +26,7 @@ TABS = [
     ("GMM playground", gmm.build),
     ("VAE latent slider", vae.build),
     ("This person does not exist", faces.build),
-    ("Horse to zebra", lambda tab: pending.build("a CycleGAN turning horses into zebras and back, "
-                                             "with the cycle reconstruction F(G(x))")),
+    ("Horse to zebra", cyclegan.build),
     ("2x super-resolution", lambda tab: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "
                                                   "side by side on your photo")),
 ]

@@ -1,0 +1,77 @@
+"""Each tab's main action as an API call, shared by the latency, load and Spaces benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EMPTY_PAD = {"background": None, "layers": [], "composite": None}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One tab's main action: its endpoint, the models it needs and the arguments of a typical call."""
+
+    tab: str
+    api_name: str
+    models: tuple[str, ...]
+    arguments: Callable[[], tuple]
+
+
+def _asset(name: str) -> dict:
+    return handle_file(str(ROOT / "assets" / name))
+
+
+ACTIONS = [
+    Action("GMM playground", "/gmm_preset", (), lambda: ("blobs", 0, False)),
+    Action("VAE latent slider", "/vae_encode", ("vae-mnist",),
+           lambda: ("vae-mnist", EMPTY_PAD, _asset("digit_two.png"), 0)),
+    Action("This person does not exist", "/faces_generate", ("faces-gan", "faces-gan-d"), lambda: (7, 0.8)),
+]
+
+
+def served(client: Client) -> list[Action]:
+    """The actions whose endpoint the running app serves (a tab without trained weights serves none)."""
+    names = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    return [a for a in ACTIONS if a.api_name in names]
+
+
+@contextlib.contextmanager
+def running_app(python: str = sys.executable, port: int = 7861, timeout: float = 120.0,
+                env: dict | None = None) -> Iterator[tuple[str, float, subprocess.Popen]]:
+    """Start ``python app.py`` as a user would; yield (url, seconds until the first page answered, process).
+
+    With ``env`` given, the port comes from its ``GRADIO_SERVER_PORT`` (as on Hugging Face Spaces).
+    """
+    import urllib.request
+
+    args = [python, "app.py"] if env else [python, "app.py", "--port", str(port)]
+    port = int(env.get("GRADIO_SERVER_PORT", 7860)) if env else port
+    url = f"http://127.0.0.1:{port}/"
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError(f"app.py did not answer on {url} within {timeout:.0f} s")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield url, time.perf_counter() - start, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
