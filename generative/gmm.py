@@ -108,7 +108,7 @@ class GaussianMixture:
         self._require_fitted()
         return expand_covariances(self.covariances_, self.covariance_type, *self.means_.shape)
 
-    def _estimate_weighted_log_prob(self, stats: "_Design") -> torch.Tensor:
+    def _estimate_weighted_log_prob(self, stats: _Design) -> torch.Tensor:
         """log pi_k + log N(x_n | mu_k, Sigma_k), shape (N, K), as one matrix product.
 
         (x - mu)^T P (x - mu) = x^T P x - 2 mu^T P x + mu^T P mu is linear in the features
@@ -127,13 +127,13 @@ class GaussianMixture:
         coef = torch.cat([const[:, None], p_mu, -0.5 * precision.reshape(-1, d * d)], dim=1)  # (K, F)
         return stats.features @ coef.T
 
-    def _e_step(self, stats: "_Design") -> tuple[float, torch.Tensor]:
+    def _e_step(self, stats: _Design) -> tuple[float, torch.Tensor]:
         """Mean log-likelihood and responsibilities (N, K)."""
         weighted = self._estimate_weighted_log_prob(stats)
         log_norm = torch.logsumexp(weighted, dim=1)
         return float(log_norm.mean()), torch.exp(weighted - log_norm[:, None])
 
-    def _m_step(self, stats: "_Design", resp: torch.Tensor) -> None:
+    def _m_step(self, stats: _Design, resp: torch.Tensor) -> None:
         """Weights, means and covariances from the responsibility-weighted sums of 1, x and x x^T."""
         n, d = stats.features.shape[0], stats.n_features
         sums = resp.T @ stats.features  # (K, F)
@@ -190,7 +190,7 @@ class GaussianMixture:
             )
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X: np.ndarray, y: object = None) -> "GaussianMixture":
+    def fit(self, X: np.ndarray, y: object = None) -> GaussianMixture:
         """Run EM from ``n_init`` initialisations and keep the one with the best lower bound."""
         X = check_points(X)
         self._check_parameters(X)

@@ -22,7 +22,7 @@ class KernelDensity:
     def __init__(self, bandwidth: float = 1.0) -> None:
         self.bandwidth = bandwidth
 
-    def fit(self, X: np.ndarray, y: object = None) -> "KernelDensity":
+    def fit(self, X: np.ndarray, y: object = None) -> KernelDensity:
         """Store the training points (the whole 'model' of a KDE)."""
         if not (isinstance(self.bandwidth, (int, float)) and self.bandwidth > 0 and math.isfinite(self.bandwidth)):
             raise ValueError(f"bandwidth must be a positive number, got {self.bandwidth!r}")

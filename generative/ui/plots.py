@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import matplotlib
 import numpy as np
@@ -28,7 +28,7 @@ class View:
     y1: float = 6.0
 
     @staticmethod
-    def around(points: np.ndarray, pad: float = 0.12) -> "View":
+    def around(points: np.ndarray, pad: float = 0.12) -> View:
         """A square window that holds all points with a margin."""
         lo, hi = points.min(axis=0), points.max(axis=0)
         centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 1e-3) * (1 + pad)
