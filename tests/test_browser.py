@@ -181,3 +181,22 @@ def test_faces_new_face_button_changes_the_faces(browser, app_url):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "faces.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.skipif(not {"cyclegan-horse2zebra", "cyclegan-zebra2horse"} <= set(__import__("generative").available()),
+                    reason="no CycleGAN weights in weights/")
+def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
+    from PIL import Image, ImageDraw
+
+    photo = Image.new("RGB", (320, 240), (120, 170, 235))
+    ImageDraw.Draw(photo).ellipse([60, 80, 240, 170], fill=(140, 90, 50))
+    photo.save(tmp_path / "brown.png")
+    page = _open(browser, app_url)
+    page.get_by_role("tab", name="Horse to zebra").click()
+    page.locator("#cyclegan-upload input[type=file]").set_input_files(str(tmp_path / "brown.png"))
+    expect(page.locator("#cyclegan-heatmap img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=30_000)
+    expect(page.locator("#cyclegan-cycle img")).to_have_count(4)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "cyclegan.png"), full_page=True)
+    page.close()

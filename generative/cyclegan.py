@@ -1,0 +1,133 @@
+"""CycleGAN networks (after pytorch-CycleGAN-and-pix2pix ``networks.py``) and an any-size image translator.
+
+Two generators learn to map between unpaired photo sets: G (horse -> zebra) and F (zebra -> horse).
+Adversarial losses make G(x) look like a zebra; the cycle loss keeps F(G(x)) close to x.
+:class:`ResnetGenerator` builds exactly the official layer sequence, so its state-dict keys are the
+official ones (``model.1.weight`` ... ``model.10.conv_block.1.weight`` ...) for any width and depth;
+:class:`Translator` wraps one for ``generative.load`` (keys gain the prefix ``net.``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+MULTIPLE = 4  # two stride-2 downsamplings
+MIN_SIDE = 32  # smaller inputs are upscaled first (reflection padding needs a few pixels at 1/4 scale)
+MAX_SIDE = 1024  # larger inputs are processed downscaled to this long side, then resized back
+
+
+def _norm(channels: int) -> nn.InstanceNorm2d:
+    return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
+
+
+class ResnetBlock(nn.Module):
+    """x + (reflect pad, 3x3 conv, IN, ReLU, reflect pad, 3x3 conv, IN)(x)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.conv_block = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3), _norm(dim), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3), _norm(dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv_block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """Images (N, 3, H, W) in [-1, 1] -> same shape, H and W multiples of 4; fully convolutional.
+
+    7x7 conv, two stride-2 convs, ``n_blocks`` residual blocks at 1/4 scale, two transposed convs, 7x7
+    conv, tanh. The original CycleGAN generator is ``ResnetGenerator(ngf=64, n_blocks=9)``.
+    """
+
+    def __init__(self, ngf: int = 64, n_blocks: int = 9) -> None:
+        super().__init__()
+        self.ngf, self.n_blocks = ngf, n_blocks
+        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), _norm(ngf), nn.ReLU(True)]
+        for mult in (1, 2):
+            layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1), _norm(ngf * mult * 2),
+                       nn.ReLU(True)]
+        layers += [ResnetBlock(ngf * 4) for _ in range(n_blocks)]
+        for mult in (4, 2):
+            layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1),
+                       _norm(ngf * mult // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """The 70 x 70 PatchGAN: (N, 3, H, W) -> (N, 1, H/8 - 2, W/8 - 2) real/fake scores (LSGAN, no sigmoid)."""
+
+    def __init__(self, ndf: int = 64, n_layers: int = 3) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for n in range(1, n_layers + 1):
+            prev, mult = mult, min(2 ** n, 8)
+            stride = 2 if n < n_layers else 1
+            layers += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1), _norm(ndf * mult),
+                       nn.LeakyReLU(0.2, True)]
+        layers += [nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1)]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def working_size(width: int, height: int, max_side: int = MAX_SIDE) -> tuple[int, int]:
+    """The size the network sees: long side at most ``max_side``, each side at least ``MIN_SIDE``."""
+    scale = min(1.0, max_side / max(width, height))
+    return (min(max_side, max(MIN_SIDE, round(width * scale))), min(max_side, max(MIN_SIDE, round(height * scale))))
+
+
+class Translator(nn.Module):
+    """One CycleGAN generator with an image-in, image-out call: ``g(img)`` for any (H, W, 3) uint8 array.
+
+    The image is resized so that its long side is at most ``max_side`` (and each side at least 32 px),
+    reflect-padded to a multiple of 4, translated, cropped back and resized to the input's size, so
+    memory stays bounded however large the upload.
+    """
+
+    def __init__(self, ngf: int = 64, n_blocks: int = 9) -> None:
+        super().__init__()
+        self.net = ResnetGenerator(ngf, n_blocks)
+
+    @torch.no_grad()
+    def forward(self, image: np.ndarray, max_side: int = MAX_SIDE,
+                progress: Callable[[float], None] | None = None) -> np.ndarray:
+        """(H, W, 3) uint8 -> (H, W, 3) uint8, translated; ``progress`` gets fractions 0..1."""
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
+            raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+        height, width = image.shape[:2]
+        work_w, work_h = working_size(width, height, max_side)
+        small = _resize(image, work_w, work_h)
+        if progress:
+            progress(0.1)
+        device = next(self.parameters()).device
+        x = torch.from_numpy(np.array(small)).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1
+        pad_h, pad_w = -work_h % MULTIPLE, -work_w % MULTIPLE
+        x = nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
+        y = self.net(x)[0, :, :work_h, :work_w]
+        if progress:
+            progress(0.9)
+        out = ((y.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+        result = _resize(out, width, height)
+        if progress:
+            progress(1.0)
+        return result

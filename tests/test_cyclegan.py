@@ -1,0 +1,199 @@
+"""CycleGAN: any-size translation, the official-checkpoint converter, trained behaviour, and the tab."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+import generative
+from generative.convert_cyclegan import main as convert_main
+from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator, working_size
+from generative.weights import load_model
+
+NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
+trained = pytest.mark.skipif(not set(NAMES) <= set(generative.available()), reason="no CycleGAN weights in weights/")
+
+
+@pytest.fixture(scope="module")
+def small() -> Translator:
+    torch.manual_seed(0)
+    return Translator(ngf=8, n_blocks=2).eval()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (257, 129), (129, 257), (1000, 3000), (5, 2000)])
+def test_any_size_in_same_size_out(small, shape):
+    image = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    out = small(image)
+    assert out.shape == image.shape and out.dtype == np.uint8
+
+
+def test_large_inputs_are_processed_at_a_bounded_size():
+    assert working_size(3000, 1000) == (1024, 341)
+    assert working_size(1, 1) == (32, 32)
+    assert working_size(2000, 5) == (1024, 32)
+    assert working_size(256, 200, max_side=256) == (256, 200)
+    assert working_size(512, 400, max_side=256) == (256, 200)
+
+
+def test_bad_arrays_are_refused(small):
+    for bad in (np.zeros((4, 4), np.uint8), np.zeros((4, 4, 4), np.uint8), np.zeros((4, 4, 3), np.float32),
+                np.zeros((0, 4, 3), np.uint8)):
+        with pytest.raises(ValueError):
+            small(bad)
+
+
+def test_networks_are_fully_convolutional():
+    g, d = ResnetGenerator(ngf=8, n_blocks=1), PatchDiscriminator(ndf=8)
+    for h, w in ((64, 96), (128, 128)):
+        x = torch.rand(2, 3, h, w) * 2 - 1
+        y = g(x)
+        assert y.shape == x.shape and y.abs().max() <= 1
+        assert d(x).shape == (2, 1, h // 8 - 2, w // 8 - 2)
+
+
+def test_padding_does_not_shift_the_image(small):
+    """A 4-multiple input goes through unpadded; a cropped input gives the same pixels away from the edge."""
+    image = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+    with torch.no_grad():
+        direct = ((small.net(x)[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+    assert np.abs(small(image).astype(int) - direct.astype(int)).max() <= 1
+
+
+def _official_state(ngf: int, n_blocks: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A state dict with the official ResnetGenerator's key names and shapes, random values, and the
+    InstanceNorm running statistics that old PyTorch versions wrote."""
+    gen = torch.Generator().manual_seed(seed)
+    shapes = {"model.1": (ngf, 3, 7, 7), "model.4": (2 * ngf, ngf, 3, 3), "model.7": (4 * ngf, 2 * ngf, 3, 3)}
+    for i in range(10, 10 + n_blocks):
+        shapes[f"model.{i}.conv_block.1"] = shapes[f"model.{i}.conv_block.5"] = (4 * ngf, 4 * ngf, 3, 3)
+    up = 10 + n_blocks
+    shapes[f"model.{up}"] = (4 * ngf, 2 * ngf, 3, 3)  # ConvTranspose2d weights are (in, out, k, k)
+    shapes[f"model.{up + 3}"] = (2 * ngf, ngf, 3, 3)
+    shapes[f"model.{up + 7}"] = (3, ngf, 7, 7)
+    state = {}
+    for prefix, shape in shapes.items():
+        fan_in = shape[1] * shape[2] * shape[3] if not prefix.startswith(f"model.{up}") else shape[0] * 9
+        state[f"{prefix}.weight"] = torch.randn(shape, generator=gen) / fan_in ** 0.5
+        bias = shape[1] if prefix in (f"model.{up}", f"model.{up + 3}") else shape[0]
+        state[f"{prefix}.bias"] = 0.1 * torch.randn(bias, generator=gen)
+    state["model.2.running_mean"] = torch.zeros(ngf)
+    state["model.2.running_var"] = torch.ones(ngf)
+    return state
+
+
+def _official_forward(state: dict[str, torch.Tensor], x: torch.Tensor, n_blocks: int) -> torch.Tensor:
+    """The official ResnetGenerator's computation, written out with functional ops."""
+    def conv(t, key, **kw):
+        return F.conv2d(t, state[f"{key}.weight"], state[f"{key}.bias"], **kw)
+
+    def up(t, key):
+        t = F.conv_transpose2d(t, state[f"{key}.weight"], state[f"{key}.bias"], stride=2, padding=1, output_padding=1)
+        return F.relu(F.instance_norm(t))
+
+    x = F.relu(F.instance_norm(conv(F.pad(x, (3, 3, 3, 3), mode="reflect"), "model.1")))
+    x = F.relu(F.instance_norm(conv(x, "model.4", stride=2, padding=1)))
+    x = F.relu(F.instance_norm(conv(x, "model.7", stride=2, padding=1)))
+    for i in range(10, 10 + n_blocks):
+        h = F.relu(F.instance_norm(conv(F.pad(x, (1, 1, 1, 1), mode="reflect"), f"model.{i}.conv_block.1")))
+        x = x + F.instance_norm(conv(F.pad(h, (1, 1, 1, 1), mode="reflect"), f"model.{i}.conv_block.5"))
+    x = up(up(x, f"model.{10 + n_blocks}"), f"model.{13 + n_blocks}")
+    return torch.tanh(conv(F.pad(x, (3, 3, 3, 3), mode="reflect"), f"model.{17 + n_blocks}"))
+
+
+def test_converter_reads_an_official_checkpoint(tmp_path):
+    state = _official_state(ngf=64, n_blocks=9)
+    pth = tmp_path / "latest_net_G.pth"
+    torch.save({f"module.{k}" if k.startswith("model.1.") else k: v for k, v in state.items()}, pth)
+    convert_main([str(pth), "--name", "cyclegan-official", "--weights-dir", str(tmp_path)])
+    model = load_model("cyclegan-official", torch.device("cpu"), weights_dir=tmp_path)
+    assert (model.net.ngf, model.net.n_blocks) == (64, 9)
+    assert sum(p.numel() for p in model.parameters()) == 11_378_179  # the original generator's size
+    x = torch.rand(1, 3, 36, 52) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(model.net(x), _official_forward(state, x, 9), atol=1e-4, rtol=1e-4)
+    assert model(np.zeros((30, 50, 3), np.uint8)).shape == (30, 50, 3)
+
+
+def test_converter_refuses_other_files(tmp_path):
+    pth = tmp_path / "other.pth"
+    torch.save({"conv.weight": torch.zeros(3, 3, 1, 1)}, pth)
+    with pytest.raises(ValueError, match="model.1.weight"):
+        convert_main([str(pth), "--name", "x", "--weights-dir", str(tmp_path)])
+    state = _official_state(ngf=8, n_blocks=2)
+    state["model.1.weight"] = torch.zeros(8, 3, 5, 5)
+    torch.save(state, pth)
+    with pytest.raises(RuntimeError):
+        convert_main([str(pth), "--name", "x", "--weights-dir", str(tmp_path)])
+
+
+def drawn_animal(striped: bool, size: int = 256) -> np.ndarray:
+    """A cartoon horse side view on grass under a blue sky: brown, or with black and white zebra stripes."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (size, size), (120, 170, 235))
+    draw = ImageDraw.Draw(image)
+    s = size / 256
+    draw.rectangle([0, 170 * s, size, size], fill=(90, 140, 60))
+    body = (140, 90, 50)
+    shapes = [("ellipse", [60, 95, 190, 160]), ("polygon", [(160, 110), (185, 50), (205, 55), (185, 120)]),
+              ("ellipse", [180, 40, 225, 70])]
+    shapes += [("rectangle", [x, 140, x + 12, 210]) for x in (75, 100, 150, 170)]
+    mask = Image.new("L", (size, size), 0)
+    mask_draw = ImageDraw.Draw(mask)
+    for kind, xy in shapes:
+        scaled = [(p[0] * s, p[1] * s) for p in xy] if kind == "polygon" else [v * s for v in xy]
+        getattr(mask_draw, kind)(scaled, fill=255)
+    if striped:
+        stripes = ((np.arange(size) // max(2, round(7 * s))) % 2 * 235 + 10).astype(np.uint8)
+        fill = Image.fromarray(np.repeat(np.tile(stripes, (size, 1))[..., None], 3, axis=2))
+    else:
+        fill = Image.new("RGB", (size, size), body)
+    image.paste(fill, (0, 0), mask)
+    return np.asarray(image)
+
+
+@trained
+def test_tab_handler_shows_the_cycle_and_refuses_bad_uploads(tmp_path):
+    import gradio as gr
+
+    from generative.ui import cyclegan as tab
+
+    path = tmp_path / "horse.png"
+    Image.fromarray(drawn_animal(False)[:, :200]).save(path)
+    (before, after), x, y, back, heat, summary = tab.translate(str(path), "horse → zebra", tab.FAST,
+                                                               progress=lambda *a, **k: None)
+    assert before.shape == after.shape == x.shape == y.shape == back.shape == heat.shape == (256, 200, 3)
+    assert "cycle error" in summary
+    rgba = tmp_path / "zebra.png"
+    Image.fromarray(drawn_animal(True, 600)).convert("RGBA").save(rgba)
+    (before, after), *_, summary = tab.translate(str(rgba), "zebra → horse", tab.FULL, progress=lambda *a, **k: None)
+    assert after.shape == (600, 600, 3) and "600 px" in summary
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    for name, message in (("empty.png", "empty"), ("corrupt.jpg", "not an image"), ("dot.png", "1 x 1 pixels")):
+        with pytest.raises(gr.Error, match=message):
+            tab.translate(str(tmp_path / name), "horse → zebra", tab.FAST, progress=lambda *a, **k: None)
+    with pytest.raises(gr.Error, match="Upload a photo"):
+        tab.translate(None, "horse → zebra", tab.FAST, progress=lambda *a, **k: None)
+
+
+@trained
+def test_translate_endpoint_through_the_server(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    path = tmp_path / "horse.jpg"
+    Image.fromarray(drawn_animal(False, 300)).save(path)
+    slider, x, y, back, heat, summary = client.predict(handle_file(str(path)), "horse → zebra", "Fast (256 px)",
+                                                       api_name="/cyclegan_translate")
+    assert len(slider) == 2 and "cycle error" in summary
+    assert np.asarray(Image.open(heat)).shape[:2] == (300, 300)
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    with pytest.raises(Exception, match="not an image"):
+        client.predict(handle_file(str(tmp_path / "bad.png")), "horse → zebra", "Fast (256 px)",
+                       api_name="/cyclegan_translate")
