@@ -86,6 +86,30 @@ def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.nda
 
 
 @gpu
+def _picked(evt: gr.SelectData) -> int:
+    """The grid place (1..8) of the face the user clicked."""
+    return int(evt.index) + 1
+
+
+@gpu
+def enhance(seed: float, index: float, truncation: float) -> tuple[tuple[np.ndarray, np.ndarray], str]:
+    """Face ``index`` (1..8) of the grid at ``seed``, upscaled to 128 x 128 by bicubic and by the 2x SR net."""
+    if "sr-x2-psnr" not in generative.available():
+        raise gr.Error("The 2x super-resolution model is not trained yet: `python -m generative.train.sr` builds it.")
+    if index is None or not np.isfinite(index) or not 1 <= index <= GRID or index != int(index):
+        raise gr.Error(f"Pick a face: a whole number from 1 to {GRID} (its place in the grid).")
+    g, _ = _models()
+    chosen = seed_value(seed, maximum=MAX_SEED) + int(index) - 1
+    face = g.generate([chosen], truncation=_psi(truncation))[0]
+    try:
+        upscale = generative.load("sr-x2-psnr")
+    except (generative.WeightsError, generative.UnknownModelError) as exc:
+        raise gr.Error(str(exc)) from None
+    sharp = upscale(face)
+    bicubic = np.asarray(Image.fromarray(face).resize((2 * 64, 2 * 64), Image.Resampling.BICUBIC))
+    return (bicubic, sharp), f"Seed {chosen}: bicubic (left) vs the super-resolution network (right), 128 × 128."
+
+
 def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float) -> tuple[np.ndarray, str]:
     """Crop a square around (centre_x, centre_y) of side ``size`` x the shorter side, resize to 64, ask D."""
     if not path:
@@ -141,6 +165,14 @@ def build(tab: gr.Tab) -> None:
         strip = gr.Image(label=f"{FRAMES} frames along the straight line from z(A) to z(B)", interactive=False,
                          format="png")
         gif = gr.File(label="Animated GIF (download)")
+    with gr.Accordion("Enhance 2x: one face at 128 × 128 with the super-resolution network", open=False):
+        with gr.Row():
+            pick = gr.Number(value=1, precision=0, label=f"Face (1–{GRID}, or click one in the grid)", minimum=1,
+                             maximum=GRID, elem_id="faces-pick")
+            enhance_btn = gr.Button("Enhance 2x", elem_id="faces-enhance")
+        enhanced = gr.ImageSlider(label="Bicubic | super-resolution (drag)", interactive=False, max_height=384,
+                                  elem_id="faces-enhanced")
+        enhanced_note = gr.Markdown()
     with gr.Accordion("Ask the discriminator about your photo", open=False):
         with gr.Row():
             with gr.Column():
@@ -158,6 +190,8 @@ def build(tab: gr.Tab) -> None:
     psi.release(generate_grid, [seed, psi], gallery, api_visibility="private")
     new_btn.click(new_faces, psi, [seed, gallery], api_name="faces_new")
     interp_btn.click(interpolate, [seed_a, seed_b, psi], [strip, gif], api_name="faces_interpolate")
+    gallery.select(_picked, None, pick, api_visibility="private")
+    enhance_btn.click(enhance, [seed, pick, psi], [enhanced, enhanced_note], api_name="faces_enhance")
     judge_inputs = [upload, size, cx, cy]
     upload.upload(judge_upload, judge_inputs, [crop, verdict], api_name="faces_judge")
     for control in (size, cx, cy):
