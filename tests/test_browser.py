@@ -44,7 +44,9 @@ def _canvas_src(page: Page) -> str:
 def _select_tab(page: Page, name: str) -> None:
     """Click a tab; on a narrow window Gradio folds tabs into its "More tabs" menu."""
     tab = page.get_by_role("tab", name=name)
-    if not tab.is_visible():
+    if tab.is_visible():
+        tab.click()
+    else:
         page.get_by_role("button", name="More tabs").click()
         page.locator(".overflow-dropdown button", has_text=name).click()
     expect(tab).to_have_attribute("aria-selected", "true")
