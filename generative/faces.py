@@ -76,6 +76,6 @@ class Discriminator(nn.Module):
     @torch.no_grad()
     def prob_real(self, images: np.ndarray) -> np.ndarray:
         """P(real) = sigmoid(logit) for (N, 64, 64, 3) uint8 images."""
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(next(self.parameters()).device)
+        x = torch.from_numpy(np.array(images, dtype=np.uint8)).to(next(self.parameters()).device)
         x = x.permute(0, 3, 1, 2).float() / 127.5 - 1
         return torch.sigmoid(self(x)).cpu().numpy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -17,6 +18,7 @@ from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
 
 GRID = 8
+EXAMPLE_FACE = Path(__file__).resolve().parents[2] / "assets" / "astronaut.jpg"
 FRAMES = 8
 MAX_SEED = inputs.MAX_SEED - GRID  # the grid shows seed .. seed + 7
 SHOW_PX = 192
@@ -156,7 +158,7 @@ def build(tab: gr.Tab) -> None:
             show_btn = gr.Button("Show these seeds", variant="secondary")
             new_btn = gr.Button("New faces", variant="primary", elem_id="faces-new")
     gallery = gr.Gallery(label="Generated faces, with the discriminator's P(real)", columns=GRID // 2, rows=2,
-                         height=480, object_fit="contain", elem_id="faces-gallery", allow_preview=True)
+                         height="auto", object_fit="contain", elem_id="faces-gallery", allow_preview=True)
     with gr.Accordion("Interpolate between two seeds", open=False):
         with gr.Row():
             seed_a = gr.Number(value=0, precision=0, label="Seed A")
@@ -183,6 +185,8 @@ def build(tab: gr.Tab) -> None:
             with gr.Column():
                 crop = gr.Image(label="The 64 × 64 crop the discriminator sees", interactive=False, format="png")
                 verdict = gr.Markdown()
+        gr.Examples([[str(EXAMPLE_FACE), 0.32, 0.46, 0.25]], [upload, size, cx, cy], [crop, verdict], judge_upload,
+                    cache_examples=True, cache_mode="lazy", label="Example: a NASA portrait (scikit-image's astronaut)")
 
     tab.select(generate_grid, [seed, psi], gallery, api_visibility="private")
     show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate")
