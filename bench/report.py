@@ -59,6 +59,42 @@ def faces(r: dict) -> list[str]:
                 ["CPU time per face", f"{r['cpu_ms_per_face']} ms", "goal ≤ 20 ms"]])]
 
 
+def cyclegan(r: dict) -> list[str]:
+    d = r["distances"]
+    rows = [[label, f"{d[key]['fid']}", f"{d[key]['kid_x1e3']}", " / ".join(str(n) for n in d[key]["n"])]
+            for label, key in [("G(testA) vs real zebras", "g_testA_vs_testB"),
+                               ("baseline: testA horses vs real zebras", "baseline_testA_vs_testB"),
+                               ("floor: trainB vs testB zebras", "floor_trainB_vs_testB"),
+                               ("F(testB) vs real horses", "f_testB_vs_testA"),
+                               ("baseline: testB zebras vs real horses", "baseline_testB_vs_testA"),
+                               ("floor: trainA vs testA horses", "floor_trainA_vs_testA")]]
+    real = r["classifier_on_real_test_photos"]
+    return [f"Test photos at {r['size']} × {r['size']} px (`python -m bench.cyclegan`).", "",
+            *_table(["pair", "FID", "KID × 10³", "N"], rows), "",
+            f"Horse-vs-zebra classifier trained here (on the real test photos: horses called horse "
+            f"{100 * real['horses_called_horse']:.1f} %, zebras called zebra {100 * real['zebras_called_zebra']:.1f} %): "
+            f"G(testA) called zebra **{100 * r['classifier_zebra_share_g_testA']:.1f} %**, F(testB) called horse "
+            f"**{100 * r['classifier_horse_share_f_testB']:.1f} %** (goal ≥ 80 % each). Cycle error mean |x − F(G(x))| on "
+            f"testA: {r['cycle_error_testA_grey_levels']} grey levels. CPU time per 256 × 256 image: G "
+            f"{r['cpu_ms_256_g']['median_ms']} ms vs the original ResNet-9/ngf-64 generator "
+            f"{r['cpu_ms_256_original_ngf64_9blocks']['median_ms']} ms in the same run ({r['speedup_vs_original']}× faster; "
+            "goal ≥ 3.5×)."]
+
+
+def sr(r: dict) -> list[str]:
+    q, t = r["quality"], r["cpu_ms_256_to_512"]
+    sets = list(next(iter(q.values())))
+    rows = [[f"`{m}`" if m != "bicubic" else m,
+             *(f"{q[m][s]['psnr']:.2f} / {q[m][s]['ssim']:.4f} / {q[m][s]['sharpness']:.2f}" for s in sets),
+             f"{t[m]['median_ms']:.0f} ms"] for m in q]
+    rows.append(["FSRCNN(56,12,4) speed reference", *([""] * len(sets)),
+                 f"{t['FSRCNN(56,12,4) reference']['median_ms']:.0f} ms"])
+    return [f"PSNR (dB) / SSIM / sharpness per set (`python -m bench.sr`). Protocol: {r['protocol']}. CPU time: "
+            f"256 → 512 with {r['threads']} threads. Goals for `sr-x2-psnr`: Set5 ≥ 37.3, Set14 ≥ 32.9, B100 ≥ 31.6 "
+            "at no more CPU time than FSRCNN; `sr-x2-gan`: ≥ 1 dB above bicubic and sharper than `sr-x2-psnr`.", "",
+            *_table(["method", *sets, "CPU time"], rows)]
+
+
 def latency(r: dict) -> list[str]:
     rows = [[a["tab"], f"`{a['api_name']}`", f"{a['first_call_ms']:.0f} ms", f"{a['median_ms']:.0f} ms",
              f"{a['p90_ms']:.0f} ms"] for a in r["actions"]]
@@ -89,6 +125,8 @@ SECTIONS: list[tuple[str, str, Callable[[dict], list[str]]]] = [
     ("GMM playground: EM against scikit-learn", "gmm", gmm),
     ("VAEs", "vae", vae),
     ("Face GAN", "faces", faces),
+    ("CycleGAN, horse ↔ zebra", "cyclegan", cyclegan),
+    ("2x super-resolution", "sr", sr),
     ("Latency of every tab", "latency", latency),
     ("Load", "load", load),
     ("As a Hugging Face Space", "spaces", spaces),
