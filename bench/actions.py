@@ -35,6 +35,8 @@ ACTIONS = [
     Action("VAE latent slider", "/vae_encode", ("vae-mnist",),
            lambda: ("vae-mnist", EMPTY_PAD, _asset("digit_two.png"), 0)),
     Action("This person does not exist", "/faces_generate", ("faces-gan", "faces-gan-d"), lambda: (7, 0.8)),
+    Action("Horse to zebra", "/cyclegan_translate", ("cyclegan-horse2zebra", "cyclegan-zebra2horse"),
+           lambda: (_asset("chelsea_cat.jpg"), "horse → zebra", "Fast (256 px)")),
 ]
 
 
