@@ -1,0 +1,137 @@
+"""2x super-resolution: a compact re-parameterisable CNN (RepVGG / ECBSR style) and a tiled upscaler.
+
+Training form: every 3x3 conv has a parallel 1x1 conv and, where shapes allow, an identity branch;
+:meth:`SRNet.reparameterised` merges the branches into one plain 3x3 conv each (exactly: all
+branches are linear and see the same zero-padded input), so inference costs a plain 3x3 CNN.
+Net: 3x3 head, ``blocks`` 3x3 body convs with PReLU, a 3x3 tail to 3 x 2 x 2 channels, pixel
+shuffle, plus the bilinear upsampling of the input (the net learns the residual).
+
+    up = generative.load("sr-x2-psnr")    # an Upscaler, deploy (merged) form
+    big = up(img)                         # (H, W, 3) uint8 -> (2H, 2W, 3) uint8, tiled
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SCALE = 2
+
+
+class RepConv(nn.Module):
+    """A 3x3 conv; in training form plus a parallel 1x1 conv and an identity (when c_in == c_out)."""
+
+    def __init__(self, c_in: int, c_out: int, deploy: bool = False) -> None:
+        super().__init__()
+        self.conv3 = nn.Conv2d(c_in, c_out, 3, padding=1)
+        self.deploy = deploy
+        if not deploy:
+            self.conv1 = nn.Conv2d(c_in, c_out, 1)
+            self.identity = c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv3(x)
+        if not self.deploy:
+            y = y + self.conv1(x) + (x if self.identity else 0)
+        return y
+
+    @torch.no_grad()
+    def merged(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(weight, bias) of the single 3x3 conv equal to the sum of the branches."""
+        weight, bias = self.conv3.weight.clone(), self.conv3.bias.clone()
+        if not self.deploy:
+            weight[:, :, 1, 1] += self.conv1.weight[:, :, 0, 0]
+            bias += self.conv1.bias
+            if self.identity:
+                weight[:, :, 1, 1] += torch.eye(weight.shape[0], dtype=weight.dtype, device=weight.device)
+        return weight, bias
+
+
+class SRNet(nn.Module):
+    """(N, 3, h, w) RGB in [0, 1] -> (N, 3, 2h, 2w); ``deploy=True`` builds the merged inference form."""
+
+    def __init__(self, channels: int = 32, blocks: int = 4, deploy: bool = False) -> None:
+        super().__init__()
+        self.config = {"channels": channels, "blocks": blocks}
+        self.head = RepConv(3, channels, deploy)
+        self.body = nn.ModuleList(RepConv(channels, channels, deploy) for _ in range(blocks))
+        self.acts = nn.ModuleList(nn.PReLU(channels) for _ in range(blocks + 1))
+        self.tail = RepConv(channels, 3 * SCALE * SCALE, deploy)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.acts[0](self.head(x))
+        for conv, act in zip(self.body, self.acts[1:]):
+            y = act(conv(y))
+        skip = F.interpolate(x, scale_factor=SCALE, mode="bilinear", align_corners=False)
+        return F.pixel_shuffle(self.tail(y), SCALE) + skip
+
+    @property
+    def receptive_radius(self) -> int:
+        """LR pixels each side that an output pixel depends on (overlap needed for exact tiling)."""
+        return len(self.body) + 3
+
+    @torch.no_grad()
+    def reparameterised(self) -> SRNet:
+        """The deploy form: each RepConv merged into one 3x3 conv; same outputs up to float rounding."""
+        deploy = SRNet(**self.config, deploy=True).to(self.head.conv3.weight.device)
+        for src, dst in zip([self.head, *self.body, self.tail], [deploy.head, *deploy.body, deploy.tail]):
+            dst.conv3.weight.copy_(src.merged()[0])
+            dst.conv3.bias.copy_(src.merged()[1])
+        deploy.acts.load_state_dict(self.acts.state_dict())
+        return deploy.eval()
+
+
+class Upscaler(nn.Module):
+    """The public model: ``up(img)`` upscales an (H, W, 3) uint8 image 2x in overlapping tiles."""
+
+    def __init__(self, channels: int = 32, blocks: int = 4, deploy: bool = True) -> None:
+        super().__init__()
+        self.net = SRNet(channels, blocks, deploy)
+
+    @torch.no_grad()
+    def forward(self, img: np.ndarray, tile: int = 256, overlap: int = 8,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """(H, W, 3) uint8 -> (2H, 2W, 3) uint8. ``tile`` and ``overlap`` are in input pixels;
+        with ``overlap`` >= the receptive radius, tiled output equals untiled up to float rounding.
+        ``progress(done, total)`` is called after each tile."""
+        if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 image, got {img.shape} {img.dtype}")
+        if tile < 1 or overlap < 0:
+            raise ValueError("tile must be >= 1 and overlap >= 0")
+        device = next(self.parameters()).device
+        h, w = img.shape[:2]
+        x = torch.from_numpy(np.ascontiguousarray(img)).to(device).permute(2, 0, 1)[None].float() / 255
+        out = torch.empty(3, SCALE * h, SCALE * w, dtype=torch.uint8, device=device)
+        corners = [(y, x0) for y in range(0, h, tile) for x0 in range(0, w, tile)]
+        for i, (y0, x0) in enumerate(corners):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            py0, px0 = max(y0 - overlap, 0), max(x0 - overlap, 0)
+            py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
+            sr = self.net(x[:, :, py0:py1, px0:px1])[0]
+            core = sr[:, SCALE * (y0 - py0): SCALE * (y1 - py0), SCALE * (x0 - px0): SCALE * (x1 - px0)]
+            out[:, SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = (core * 255).round().clamp(0, 255).to(torch.uint8)
+            if progress is not None:
+                progress(i + 1, len(corners))
+        return out.permute(1, 2, 0).cpu().numpy()
+
+
+class PatchDiscriminator(nn.Module):
+    """A small PatchGAN critic for the GAN fine-tune: (N, 3, H, W) in [0, 1] -> (N, 1, H/4, W/4) logits."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        self.layers = nn.Sequential(
+            sn(nn.Conv2d(3, width, 3, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(width, 2 * width, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(2 * width, 4 * width, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(4 * width, 4 * width, 3, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(4 * width, 1, 3, padding=1)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(2 * x - 1)

@@ -1,0 +1,229 @@
+"""Train the 2x super-resolution nets on BSD200, resumably (CPU in the background, or a GPU).
+
+    python -m generative.train.sr --data ../shared/data --stage psnr --minutes 70 --threads 1
+    python -m generative.train.sr --data ../shared/data --stage gan --minutes 35 --threads 1
+    python -m generative.train.sr --stage psnr --export      # writes weights/sr-x2-psnr.safetensors
+
+Data: random 48-pixel LR patches of the 200 BSD200 training images (never Set5/Set14/B100), with
+scale jitter (the HR patch is cut at 1x, or at a random scale in [0.5, 1) and reduced), rot90 and
+flips; LR = Pillow bicubic x1/2 of the HR patch, as in the evaluation protocol.
+``psnr``: L1 loss, Adam, cosine learning rate over ``--steps``. ``gan``: starts from the shipped
+``sr-x2-psnr`` and adds a PatchGAN discriminator's non-saturating loss (weight 0.02) to the L1
+content loss (pixels only: no pretrained feature network can be downloaded here).
+Checkpoints go to ``--checkpoints`` every 3 minutes; a rerun resumes there (or, without one, from
+the shipped weights). The training curve goes to ``bench/results/train-sr-<stage>.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from safetensors.torch import load_file
+
+from generative.sr import PatchDiscriminator, SRNet, Upscaler
+from generative.srmetrics import downscale_x2, psnr_y, resize
+from generative.weights import WEIGHTS_DIR, read_manifest, save_model
+
+CONFIG = {"channels": 32, "blocks": 4}
+PATCH = 48  # LR patch side
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+DATA = ("BSD200 (200 BSDS500 train JPEGs), random 48-px LR patches, scale jitter 0.5-1, rot90 + flips; "
+        "LR = Pillow bicubic x1/2")
+DEFAULT_STEPS = {"psnr": 12_000, "gan": 4_000}
+ADV_WEIGHT = 0.02  # adversarial loss weight against L1 = 1 in the gan stage
+
+
+def load_bsd200(data: str, cache: Path) -> np.ndarray:
+    """The 200 training images as one (200, 321, 481, 3) uint8 array (portrait ones transposed), cached."""
+    path = cache / "sr_bsd200_train.npy"
+    if path.exists():
+        return np.load(path)
+    images = []
+    for f in sorted((Path(data) / "sr" / "train" / "BSD200").glob("*.jpg")):
+        img = np.asarray(Image.open(f).convert("RGB"))
+        images.append(img.transpose(1, 0, 2) if img.shape[0] > img.shape[1] else img)
+    stack = np.stack(images)
+    np.save(path, stack)
+    return stack
+
+
+def sample_batch(images: np.ndarray, batch: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(LR, HR) float batches in [0, 1]: (B, 3, 48, 48) and (B, 3, 96, 96)."""
+    lrs, hrs = [], []
+    for _ in range(batch):
+        img = images[rng.integers(len(images))]
+        scale = 1.0 if rng.random() < 0.5 else rng.uniform(0.5, 1.0)
+        size = round(2 * PATCH / scale)
+        y, x = rng.integers(img.shape[0] - size + 1), rng.integers(img.shape[1] - size + 1)
+        hr = img[y: y + size, x: x + size]
+        if size != 2 * PATCH:
+            hr = resize(np.ascontiguousarray(hr), 2 * PATCH, 2 * PATCH)
+        hr = np.rot90(hr, rng.integers(4))
+        if rng.random() < 0.5:
+            hr = hr[:, ::-1]
+        hr = np.ascontiguousarray(hr)
+        lrs.append(resize(hr, PATCH, PATCH))
+        hrs.append(hr)
+    to_tensor = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float() / 255  # noqa: E731
+    return to_tensor(lrs), to_tensor(hrs)
+
+
+def training_form(deploy_state: dict[str, torch.Tensor]) -> SRNet:
+    """A training-form net computing exactly the shipped deploy net (1x1 branches zero, identity subtracted)."""
+    net = SRNet(**CONFIG)
+    with torch.no_grad():
+        for name, conv in [("head", net.head), *((f"body.{i}", c) for i, c in enumerate(net.body)), ("tail", net.tail)]:
+            weight = deploy_state[f"net.{name}.conv3.weight"].clone()
+            if conv.identity:
+                weight[:, :, 1, 1] -= torch.eye(weight.shape[0])
+            conv.conv3.weight.copy_(weight)
+            conv.conv3.bias.copy_(deploy_state[f"net.{name}.conv3.bias"])
+            conv.conv1.weight.zero_()
+            conv.conv1.bias.zero_()
+        net.acts.load_state_dict({k[len("net.acts."):]: v for k, v in deploy_state.items() if k.startswith("net.acts.")})
+    return net
+
+
+@torch.no_grad()
+def set5_psnr(net: SRNet, data: str) -> float:
+    """Mean Set5 PSNR (Y, shave 2) for the training curve (monitoring only: no model selection)."""
+    up = Upscaler(**CONFIG)
+    up.net.load_state_dict(net.reparameterised().state_dict())
+    scores = []
+    for f in sorted((Path(data) / "sr" / "eval" / "Set5").glob("*.png")):
+        hr = np.asarray(Image.open(f).convert("RGB"))
+        hr = hr[: hr.shape[0] // 2 * 2, : hr.shape[1] // 2 * 2]
+        scores.append(psnr_y(up(downscale_x2(hr)), hr))
+    return float(np.mean(scores))
+
+
+def export(stage: str, net: SRNet, step: int) -> None:
+    """Write the deploy (merged) form as weights/sr-x2-<stage>.safetensors with its manifest entry."""
+    up = Upscaler(**CONFIG)
+    up.net.load_state_dict(net.reparameterised().state_dict())
+    training = ("L1 loss, Adam 5e-4 with cosine decay, batch 16" if stage == "psnr" else
+                f"fine-tuned from sr-x2-psnr: L1 + {ADV_WEIGHT} x non-saturating adversarial loss of a spectral-norm "
+                "PatchGAN discriminator, Adam 1e-4, batch 16")
+    save_model(f"sr-x2-{stage}", up, {
+        "builder": "generative.sr:Upscaler", "config": CONFIG, "data": DATA, "training": training,
+        "command": f"python -m generative.train.sr --data ../shared/data --stage {stage} --threads 1",
+        "trained_steps": step})
+    print(f"exported sr-x2-{stage} after {step} steps")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="../shared/data")
+    parser.add_argument("--stage", choices=["psnr", "gan"], default="psnr")
+    parser.add_argument("--steps", type=int, default=None, help="total steps (cosine schedule length for psnr)")
+    parser.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this long")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--checkpoints", default=str(Path.home() / ".cache" / "generative"))
+    parser.add_argument("--export", action="store_true", help="only export the checkpoint's weights")
+    args = parser.parse_args(argv)
+    steps = args.steps or DEFAULT_STEPS[args.stage]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cache = Path(args.checkpoints).expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    gan = args.stage == "gan"
+    net = SRNet(**CONFIG)
+    d = PatchDiscriminator() if gan else None
+    ckpt_path = cache / f"sr-{args.stage}.pt"
+    step = 0
+    shipped = read_manifest()
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, weights_only=True)
+        net.load_state_dict(ckpt["net"])
+        if d is not None:
+            d.load_state_dict(ckpt["d"])
+        step = int(ckpt["step"])
+        print(f"resuming after step {step}")
+    elif f"sr-x2-{args.stage}" in shipped:
+        net = training_form(load_file(WEIGHTS_DIR / f"sr-x2-{args.stage}.safetensors"))
+        step = int(shipped[f"sr-x2-{args.stage}"]["trained_steps"])
+        print(f"no checkpoint: continuing from the shipped weights after step {step} (fresh optimiser)")
+    elif gan:
+        if "sr-x2-psnr" not in shipped:
+            raise SystemExit("the gan stage starts from sr-x2-psnr: train and export --stage psnr first")
+        net = training_form(load_file(WEIGHTS_DIR / "sr-x2-psnr.safetensors"))
+        print("starting from the shipped sr-x2-psnr")
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4 if gan else 5e-4, betas=(0.9, 0.99))
+    opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.9, 0.99)) if d is not None else None
+    if ckpt_path.exists():
+        opt.load_state_dict(ckpt["opt"])
+        if opt_d is not None:
+            opt_d.load_state_dict(ckpt["opt_d"])
+
+    def checkpoint() -> None:
+        state = {"net": net.state_dict(), "opt": opt.state_dict(), "step": step}
+        if d is not None:
+            state |= {"d": d.state_dict(), "opt_d": opt_d.state_dict()}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+
+    if not args.export:
+        images = load_bsd200(args.data, cache)
+        curve = RESULTS / f"train-sr-{args.stage}.csv"
+        curve.parent.mkdir(exist_ok=True)
+        columns = ["l1", "adv", "d_loss", "d_real", "d_fake"] if gan else ["l1", "lr"]
+        if not curve.exists() or step == 0:
+            curve.write_text(",".join(["step", *columns, "set5_psnr", "seconds"]) + "\n")
+        rng = np.random.default_rng(step)
+        start = last_save = time.time()
+        logs: list[list[float]] = []
+        while step < steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
+            lr_img, hr = sample_batch(images, args.batch, rng)
+            sr = net(lr_img)
+            l1 = F.l1_loss(sr, hr)
+            if d is None:
+                rate = 5e-4 * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+                for group in opt.param_groups:
+                    group["lr"] = rate
+                loss, row = l1, [float(l1.detach()), rate]
+            else:
+                d_real, d_fake = d(hr), d(sr.detach())
+                d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                adv = F.softplus(-d(sr)).mean()
+                loss = l1 + ADV_WEIGHT * adv
+                row = [float(l1.detach()), float(adv.detach()), float(d_loss.detach()),
+                       float(torch.sigmoid(d_real).mean()), float(torch.sigmoid(d_fake).mean())]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            logs.append(row)
+            if step % 100 == 0:
+                mean = np.mean(logs, axis=0)
+                logs = []
+                psnr = f"{set5_psnr(net, args.data):.3f}" if step % 500 == 0 else ""
+                with open(curve, "a", newline="") as fh:
+                    csv.writer(fh).writerow([step, *(f"{v:.5g}" for v in mean), psnr, f"{time.time() - start:.0f}"])
+                print(f"step {step}: " + " ".join(f"{c} {v:.4g}" for c, v in zip(columns, mean))
+                      + (f" set5 {psnr} dB" if psnr else ""), flush=True)
+            if time.time() - last_save > 180:
+                checkpoint()
+                last_save = time.time()
+        checkpoint()
+
+    if args.export or step >= steps:
+        export(args.stage, net, step)
+
+
+if __name__ == "__main__":
+    main()

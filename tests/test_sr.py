@@ -1,0 +1,209 @@
+"""2x super-resolution: re-parameterisation, tiling, the metrics, and what only trained weights can do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+import generative
+from generative.sr import SRNet, Upscaler
+from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
+
+SHIPPED = [name for name in ("sr-x2-psnr", "sr-x2-gan") if name in generative.available()]
+needs_weights = pytest.mark.skipif(not SHIPPED, reason="no SR weights in weights/")
+
+
+def scene(size: int = 192) -> np.ndarray:
+    """A test image made here: smooth gradients, a disc, a triangle and thin lines (sharp edges)."""
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    img = np.stack([200 * xx + 30, 150 * yy + 50, 120 + 80 * np.sin(6 * xx + 3 * yy)], axis=-1).astype(np.uint8)
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    draw.ellipse([0.1 * size, 0.15 * size, 0.5 * size, 0.55 * size], fill=(220, 40, 40))
+    draw.polygon([(0.55 * size, 0.9 * size), (0.95 * size, 0.9 * size), (0.75 * size, 0.5 * size)], fill=(20, 30, 90))
+    for i in range(6):
+        x = int((0.55 + 0.07 * i) * size)
+        draw.line([(x, 0.05 * size), (x + 0.05 * size, 0.4 * size)], fill=(250, 250, 250), width=2)
+    return np.asarray(pil)
+
+
+def random_upscaler(seed: int = 0) -> Upscaler:
+    """A deploy-form upscaler with random (untrained) but non-trivial weights."""
+    torch.manual_seed(seed)
+    net = SRNet(channels=16, blocks=3)
+    up = Upscaler(channels=16, blocks=3)
+    up.net.load_state_dict(net.reparameterised().state_dict())
+    return up.eval()
+
+
+def test_reparameterised_net_equals_training_form():
+    torch.manual_seed(1)
+    net = SRNet(channels=16, blocks=3)
+    with torch.no_grad():  # make every branch matter: 1x1 weights as large as the 3x3 ones
+        for conv in [net.head, *net.body, net.tail]:
+            conv.conv1.weight.normal_(0, 0.3)
+            conv.conv1.bias.normal_(0, 0.1)
+    x = torch.rand(2, 3, 23, 31)
+    deploy = net.reparameterised()
+    assert not hasattr(deploy.body[0], "conv1")
+    assert sum(p.numel() for p in deploy.parameters()) < sum(p.numel() for p in net.parameters())
+    with torch.no_grad():
+        expected, got = net(x), deploy(x)
+    assert got.shape == (2, 3, 46, 62)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    skip = torch.nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    assert (expected - skip).abs().mean() > 1e-2  # the net adds a real residual to its bilinear skip
+
+
+def test_api_shape_dtype_and_bad_arrays():
+    up = random_upscaler()
+    out = up(scene(37)[:, :29])
+    assert out.shape == (74, 58, 3) and out.dtype == np.uint8
+    with pytest.raises(ValueError, match="uint8"):
+        up(np.zeros((8, 8, 3), np.float32))
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        up(np.zeros((8, 8), np.uint8))
+
+
+def test_tiled_equals_untiled_and_progress_is_reported():
+    up = random_upscaler()
+    img = scene(150)[:, :130]
+    whole = up(img, tile=1000)
+    calls = []
+    tiled = up(img, tile=40, overlap=up.net.receptive_radius, progress=lambda done, total: calls.append((done, total)))
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+    assert calls[-1] == (16, 16) and len(calls) == 16  # ceil(150/40) x ceil(130/40) tiles
+    no_overlap = up(img, tile=40, overlap=0)
+    assert np.abs(whole.astype(int) - no_overlap.astype(int)).max() > 1  # the overlap is what makes them equal
+
+
+def test_metrics():
+    hr = crop_even(scene(101))
+    assert hr.shape == (100, 100, 3)
+    assert psnr_y(hr, hr) == float("inf") and ssim_y(hr, hr) == pytest.approx(1.0)
+    noisy = np.clip(hr + np.random.default_rng(0).normal(0, 10, hr.shape), 0, 255).astype(np.uint8)
+    # PSNR of Y: the noise is averaged over R, G, B with weights summing to 0.859, so Y noise std is about
+    # 10 * sqrt(0.2568^2 + 0.5041^2 + 0.0979^2) = 5.74 (less after clipping)
+    assert 32.0 < psnr_y(noisy, hr) < 33.7
+    assert 0.3 < ssim_y(noisy, hr) < 0.95
+    assert ssim_y(noisy, hr) == pytest.approx(ssim_y(hr, noisy))
+    lr = downscale_x2(scene(101))
+    assert lr.shape == (50, 50, 3) and bicubic_x2(lr).shape == (100, 100, 3)
+    with pytest.raises(ValueError, match="differ in shape"):
+        psnr_y(hr, hr[:-2])
+
+
+@needs_weights
+@pytest.mark.parametrize("name", SHIPPED)
+def test_trained_net_beats_bicubic_on_an_image_it_never_saw(name):
+    up = generative.load(name, device="cpu")
+    hr = scene(192)
+    lr = downscale_x2(hr)
+    sr, bicubic = up(lr), bicubic_x2(lr)
+    assert sr.shape == hr.shape and sr.dtype == np.uint8
+    margin = 1.5 if name == "sr-x2-psnr" else 0.5
+    assert psnr_y(sr, hr) > psnr_y(bicubic, hr) + margin
+    assert ssim_y(sr, hr) > ssim_y(bicubic, hr)
+
+
+@needs_weights
+def test_shipped_weights_are_the_merged_form_and_tile_exactly():
+    up = generative.load(SHIPPED[0], device="cpu")
+    assert all(conv.deploy for conv in up.net.body)
+    img = scene(160)
+    whole = up(img, tile=512)
+    tiled = up(img, tile=48, overlap=up.net.receptive_radius)
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+
+
+def odd_files(tmp_path) -> dict[str, tuple[str, str | None]]:
+    """Awkward uploads made here: name -> (path, the error message expected, or None for a result)."""
+    base = Image.fromarray(scene(40))
+    files: dict[str, tuple[str, str | None]] = {}
+
+    def save(name: str, image, message: str | None = None, **kwargs) -> None:
+        path = tmp_path / name
+        image.save(path, **kwargs)
+        files[name] = (str(path), message)
+
+    (tmp_path / "empty.png").write_bytes(b"")
+    files["empty.png"] = (str(tmp_path / "empty.png"), "empty")
+    (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    files["corrupt.jpg"] = (str(tmp_path / "corrupt.jpg"), "not an image")
+    save("tiny.png", Image.new("RGB", (1, 1), "red"), "at least 8 pixels")
+    save("grey.png", base.convert("L"))
+    save("rgba.png", base.convert("RGBA"))
+    save("sixteen.png", Image.fromarray(np.asarray(base.convert("L"), np.uint16) * 257))
+    save("cmyk.jpg", base.convert("CMYK"))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    save("rotated.jpg", base.crop((0, 0, 40, 24)), exif=exif)
+    frames = [base, base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    save("animated.gif", frames[0], save_all=True, append_images=frames[1:])
+    save("huge.png", Image.new("L", (10_000, 10_000)), "megapixels")
+    return files
+
+
+@needs_weights
+def test_tab_handlers_on_odd_uploads(tmp_path):
+    import gradio as gr
+
+    from generative.ui import sr as tab
+
+    if set(tab.MODELS) - set(SHIPPED):
+        pytest.skip("the tab needs both nets")
+    for name, (path, message) in odd_files(tmp_path).items():
+        if message:
+            with pytest.raises(gr.Error, match=message):
+                tab.upscale(path, "GAN net", 0.5, 0.5, 64)
+            continue
+        bicubic, psnr, gan, slider, diff, *zooms, note = tab.upscale(path, "GAN net", 0.5, 0.5, 64)
+        h, w = tab._image(path).shape[:2]
+        assert bicubic.shape == psnr.shape == gan.shape == (2 * h, 2 * w, 3), name
+        assert slider[1] is gan and diff.shape == gan.shape
+        assert all(z.shape == (tab.ZOOM_PX, tab.ZOOM_PX, 3) for z in zooms)
+        assert f"{2 * w} × {2 * h}" in note
+    rotated = tab.upscale(odd_files(tmp_path)["rotated.jpg"][0], "PSNR net", 0.5, 0.5, 64)[0]
+    assert rotated.shape == (80, 48, 3)  # the EXIF rotation was applied
+    with pytest.raises(gr.Error, match="Upload a photo first"):
+        tab.upscale(None, "GAN net", 0.5, 0.5, 64)
+
+
+@needs_weights
+def test_degrade_restore_scores_the_nets_above_bicubic(tmp_path):
+    from generative.ui import sr as tab
+
+    if set(tab.MODELS) - set(SHIPPED):
+        pytest.skip("the tab needs both nets")
+    Image.fromarray(scene(160)).save(tmp_path / "scene.png")
+    *images, slider, diff, table = tab.degrade_restore(str(tmp_path / "scene.png"), "PSNR net")
+    assert all(img.shape == (160, 160, 3) for img in images)
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| ") and "dB" in line]
+    psnr = {row[1].strip(): float(row[2].split()[0]) for row in rows}
+    assert set(psnr) == set(tab.LABELS)
+    assert psnr["PSNR net"] > psnr["Bicubic"] + 1 and psnr["GAN net"] > psnr["Bicubic"]
+    crops = tab.zoom(images, 0.0, 1.0, 32)
+    np.testing.assert_array_equal(crops[0][:8, :8], np.repeat(np.repeat(images[0][128:129, 0:1], 8, 0), 8, 1))
+
+
+@needs_weights
+def test_tab_through_the_real_server(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from generative.ui import sr as tab
+
+    if set(tab.MODELS) - set(SHIPPED):
+        pytest.skip("the tab needs both nets")
+    client = Client(app_url, verbose=False)
+    Image.fromarray(scene(64)).save(tmp_path / "scene.png")
+    bicubic, psnr, gan, slider, diff, *zooms, note = client.predict(
+        handle_file(str(tmp_path / "scene.png")), "GAN net", 0.5, 0.5, 64, api_name="/sr_upscale")
+    assert "128 × 128" in note
+    assert np.asarray(Image.open(gan)).shape == (128, 128, 3)
+    *_, table = client.predict(handle_file(str(tmp_path / "scene.png")), "PSNR net", api_name="/sr_degrade_restore")
+    assert "PSNR net" in table and "dB" in table
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    with pytest.raises(Exception, match="not an image"):
+        client.predict(handle_file(str(tmp_path / "bad.png")), "GAN net", 0.5, 0.5, 64, api_name="/sr_upscale")
