@@ -104,7 +104,7 @@ class Upscaler(nn.Module):
             raise ValueError("tile must be >= 1 and overlap >= 0")
         device = next(self.parameters()).device
         h, w = img.shape[:2]
-        x = torch.from_numpy(np.ascontiguousarray(img)).to(device).permute(2, 0, 1)[None].float() / 255
+        x = torch.from_numpy(img.copy()).to(device).permute(2, 0, 1)[None].float() / 255
         out = torch.empty(3, SCALE * h, SCALE * w, dtype=torch.uint8, device=device)
         corners = [(y, x0) for y in range(0, h, tile) for x0 in range(0, w, tile)]
         for i, (y0, x0) in enumerate(corners):

@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
                 adv = F.softplus(-d(sr)).mean()
                 loss = l1 + ADV_WEIGHT * adv
                 row = [float(l1.detach()), float(adv.detach()), float(d_loss.detach()),
-                       float(torch.sigmoid(d_real).mean()), float(torch.sigmoid(d_fake).mean())]
+                       float(torch.sigmoid(d_real.detach()).mean()), float(torch.sigmoid(d_fake.detach()).mean())]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
