@@ -122,7 +122,7 @@ class Upscaler(nn.Module):
 class PatchDiscriminator(nn.Module):
     """A small PatchGAN critic for the GAN fine-tune: (N, 3, H, W) in [0, 1] -> (N, 1, H/4, W/4) logits."""
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 16) -> None:
         super().__init__()
         sn = nn.utils.parametrizations.spectral_norm
         self.layers = nn.Sequential(

@@ -220,3 +220,24 @@ def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "cyclegan.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.skipif(not {"sr-x2-psnr", "sr-x2-gan"} <= set(__import__("generative").available()),
+                    reason="no super-resolution weights in weights/")
+def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
+    from PIL import Image, ImageDraw
+
+    photo = Image.new("RGB", (96, 72), (200, 220, 240))
+    ImageDraw.Draw(photo).polygon([(10, 60), (50, 8), (90, 60)], fill=(30, 90, 40))
+    photo.save(tmp_path / "hill.png")
+    page = _open(browser, app_url)
+    _select_tab(page, "2x super-resolution")
+    page.locator("#sr-upload input[type=file]").set_input_files(str(tmp_path / "hill.png"))
+    for i in range(3):
+        expect(page.locator(f"#sr-out-{i} img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#sr-note")).to_contain_text("192 × 144", timeout=30_000)
+    page.locator("#sr-restore").click()
+    expect(page.locator("#sr-scores")).to_contain_text("PSNR net", timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "sr.png"), full_page=True)
+    page.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import atomic_cache, cyclegan, faces, gmm, pending, vae
+from generative.ui import atomic_cache, cyclegan, faces, gmm, sr, vae
 
 atomic_cache.install()
 
@@ -27,8 +27,7 @@ TABS = [
     ("VAE latent slider", vae.build),
     ("This person does not exist", faces.build),
     ("Horse to zebra", cyclegan.build),
-    ("2x super-resolution", lambda tab: pending.build("bicubic, a PSNR-trained network and a GAN-trained network "
-                                                  "side by side on your photo")),
+    ("2x super-resolution", sr.build),
 ]
 
 

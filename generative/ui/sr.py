@@ -1,0 +1,201 @@
+"""The "2x super-resolution" tab: bicubic, the PSNR-trained net and the GAN-trained net side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+import generative
+from generative.images import ImageError, load_rgb
+from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
+from generative.ui import pending
+from generative.ui.gpu import gpu
+from generative.ui.uploads import image_upload
+from generative.weights import read_manifest
+
+MODELS = ("sr-x2-psnr", "sr-x2-gan")
+LABELS = ("Bicubic", "PSNR net", "GAN net")
+MAX_PIXELS = 2_000_000  # input; the outputs are 4x that
+MIN_SIDE = 8
+TILE, OVERLAP = 256, 8
+ZOOM_PX = 256
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+EXAMPLES = [ASSETS / "sr_coffee.png", ASSETS / "chelsea_cat.jpg", ASSETS / "astronaut.jpg"]
+INTRO = """
+Three ways to double the resolution of a photo. **Bicubic** interpolation; a small CNN trained here to minimise the
+pixel error (**PSNR net**, `sr-x2-psnr`): the best average guess, hence smooth; the same net fine-tuned against a
+discriminator (**GAN net**, `sr-x2-gan`): it trades a little PSNR for sharper edges and texture. Zoom in to compare.
+"""
+LIMIT = f"Up to {MAX_PIXELS / 1e6:.0f} megapixels in (e.g. 1600 × 1250), processed in tiles."
+
+
+def _nets() -> list:
+    try:
+        return [generative.load(name) for name in MODELS]
+    except (generative.WeightsError, generative.UnknownModelError) as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def _image(path: str | None, what: str = "the image to upscale") -> np.ndarray:
+    if not path:
+        raise gr.Error(f"Upload a photo first ({what}).")
+    try:
+        rgb = load_rgb(path, max_pixels=MAX_PIXELS)
+    except ImageError as exc:
+        raise gr.Error(f"{exc} {LIMIT}") from None
+    h, w = rgb.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        raise gr.Error(f"The image is {w} × {h} pixels: upload one at least {MIN_SIDE} pixels on each side.")
+    return rgb
+
+
+def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
+    """Bicubic, PSNR net and GAN net results for ``img``, with a progress bar over the tiles."""
+    outputs = [bicubic_x2(img)]
+    for k, (net, label) in enumerate(zip(_nets(), LABELS[1:])):
+        def report(done: int, total: int, k: int = k, label: str = label) -> None:
+            progress((k * total + done) / (len(MODELS) * total), desc=f"{label}: tile {done} of {total}")
+        outputs.append(net(img, tile=TILE, overlap=OVERLAP, progress=report))
+    return outputs
+
+
+def difference(a: np.ndarray, b: np.ndarray, gain: float = 4.0) -> np.ndarray:
+    """|a - b| per pixel (mean over RGB), amplified ``gain`` times, as a greyscale RGB image."""
+    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(axis=2) * gain
+    return np.repeat(np.clip(diff, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def zoom(images: list[np.ndarray | None], centre_x: float, centre_y: float, size: float) -> list[np.ndarray | None]:
+    """The same square (side ``size`` output pixels around the centre, as fractions) of each image,
+    enlarged to ZOOM_PX with nearest neighbour so that single pixels stay visible."""
+    crops = []
+    for img in images:
+        if img is None:
+            crops.append(None)
+            continue
+        h, w = img.shape[:2]
+        side = int(np.clip(size, 8, min(h, w)))
+        left = int(np.clip(round(float(centre_x) * w - side / 2), 0, w - side))
+        top = int(np.clip(round(float(centre_y) * h - side / 2), 0, h - side))
+        crop = Image.fromarray(np.ascontiguousarray(img[top: top + side, left: left + side]))
+        crops.append(np.asarray(crop.resize((ZOOM_PX, ZOOM_PX), Image.Resampling.NEAREST)))
+    return crops
+
+
+def _compare(results: list[np.ndarray], against: str) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    net = results[LABELS.index(against)]
+    return (results[0], net), difference(net, results[0])
+
+
+@gpu
+def upscale(path: str | None, against: str, centre_x: float, centre_y: float, size: float,
+            progress: gr.Progress = gr.Progress()) -> tuple:
+    """2x with all three methods; the slider and difference map compare bicubic with ``against``."""
+    img = _image(path)
+    results = _three(img, progress)
+    slider, diff = _compare(results, against)
+    h, w = img.shape[:2]
+    note = f"{w} × {h} → {2 * w} × {2 * h} pixels. Download each result with its ⤓ button."
+    return (*results, slider, diff, *zoom(results, centre_x, centre_y, size), note)
+
+
+def recompare(bicubic: np.ndarray | None, psnr: np.ndarray | None, gan: np.ndarray | None,
+              against: str) -> tuple:
+    """Slider and difference map again for another net, from the results already shown."""
+    if bicubic is None or psnr is None or gan is None:
+        raise gr.Error("Upscale a photo first.")
+    return _compare([bicubic, psnr, gan], against)
+
+
+@gpu
+def degrade_restore(path: str | None, against: str, progress: gr.Progress = gr.Progress()) -> tuple:
+    """Downscale the upload x1/2 (Pillow bicubic), restore it three ways, score each against the original."""
+    original = crop_even(_image(path, "the original to degrade"))
+    if min(original.shape[:2]) < 2 * MIN_SIDE:
+        raise gr.Error(f"Degrade then restore needs at least {2 * MIN_SIDE} pixels on each side.")
+    results = _three(downscale_x2(original), progress)
+    rows = "\n".join(f"| {label} | {psnr_y(out, original):.2f} dB | {ssim_y(out, original):.4f} |"
+                     for label, out in zip(LABELS, results))
+    table = ("PSNR and SSIM on luma (BT.601), 2 border pixels shaved; higher is closer to your original.\n\n"
+             f"| method | PSNR | SSIM |\n|---|---|---|\n{rows}")
+    return (*results, *_compare(results, against), table)
+
+
+def zoom_shown(bicubic: np.ndarray | None, psnr: np.ndarray | None, gan: np.ndarray | None,
+               centre_x: float, centre_y: float, size: float) -> list[np.ndarray | None]:
+    """Zoom on the results already shown."""
+    return zoom([bicubic, psnr, gan], centre_x, centre_y, size)
+
+
+def pick_centre(bicubic: np.ndarray | None, evt: gr.SelectData) -> tuple[float, float]:
+    """A click on the bicubic result moves the zoom centre there."""
+    if bicubic is None:
+        raise gr.Error("Upscale a photo first.")
+    x, y = evt.index
+    return x / bicubic.shape[1], y / bicubic.shape[0]
+
+
+def _quality_line() -> str:
+    models = read_manifest()
+    lines = []
+    for name, label in zip(MODELS, LABELS[1:]):
+        entry = models[name]
+        metrics = entry.get("metrics", {})
+        figures = (f"Set5 {metrics['set5_psnr']:.2f} dB, Set14 {metrics['set14_psnr']:.2f} dB, B100 "
+                   f"{metrics['b100_psnr']:.2f} dB (bicubic: {metrics['bicubic']['set5_psnr']:.2f} / "
+                   f"{metrics['bicubic']['set14_psnr']:.2f} / {metrics['bicubic']['b100_psnr']:.2f})"
+                   if "set5_psnr" in metrics else "not evaluated yet")
+        lines.append(f"{label}: {entry['parameters']:,} parameters, {entry['trained_steps']:,} CPU training steps; "
+                     f"{figures}.")
+    return "  \n".join(lines)
+
+
+def build(tab: gr.Tab) -> None:
+    """Lay out the tab; the nets load on the first upscale."""
+    if not set(MODELS) <= set(generative.available()):
+        pending.build("bicubic, a PSNR-trained network and a GAN-trained network side by side on your photo "
+                      "(`python -m generative.train.sr`)")
+        return
+    gr.Markdown(INTRO)
+    gr.Markdown(_quality_line())
+    with gr.Row():
+        with gr.Column(scale=1, min_width=260):
+            upload = image_upload(label="Your photo", height=260, elem_id="sr-upload")
+            go = gr.Button("Upscale 2x", variant="primary", elem_id="sr-go")
+            restore_btn = gr.Button("Degrade then restore", elem_id="sr-restore")
+            gr.Markdown(f"{LIMIT} *Degrade then restore* halves your photo first and scores each method "
+                        "against the original.")
+        with gr.Column(scale=2):
+            against = gr.Radio(list(LABELS[1:]), value="GAN net", label="Compare bicubic with")
+            slider = gr.ImageSlider(label="Bicubic | net (drag)", interactive=False, elem_id="sr-slider",
+                                    format="png", max_height=420)
+    note = gr.Markdown(elem_id="sr-note")
+    with gr.Row():
+        outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="png", buttons=["download", "fullscreen"],
+                         elem_id=f"sr-out-{i}") for i, label in enumerate(LABELS)]
+    with gr.Accordion("Zoom (or click on the bicubic result)", open=True):
+        with gr.Row():
+            cx = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Centre, left to right")
+            cy = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Centre, top to bottom")
+            size = gr.Slider(16, 256, value=64, step=8, label="Window (output pixels)")
+        with gr.Row():
+            zooms = [gr.Image(label=label, interactive=False, format="png", elem_classes=["pixelated"],
+                              height=ZOOM_PX) for label in LABELS]
+            diff = gr.Image(label="Difference |net − bicubic| × 4", interactive=False, format="png", height=ZOOM_PX)
+    scores = gr.Markdown(elem_id="sr-scores")
+    main_inputs = [upload, against, cx, cy, size]
+    main_outputs = [*outs, slider, diff, *zooms, note]
+    gr.Examples([[str(p), "GAN net", 0.5, 0.5, 64] for p in EXAMPLES], main_inputs, main_outputs, upscale,
+                cache_examples=True, cache_mode="lazy",
+                label="Examples: CC0 / public-domain photos from scikit-image (coffee, Chelsea the cat, astronaut)")
+    go.click(upscale, main_inputs, main_outputs, api_name="sr_upscale")
+    upload.upload(upscale, main_inputs, main_outputs, api_visibility="private")
+    restore_btn.click(degrade_restore, [upload, against], [*outs, slider, diff, scores], api_name="sr_degrade_restore")
+    against.change(recompare, [*outs, against], [slider, diff], api_visibility="private")
+    for control in (cx, cy, size):
+        control.release(zoom_shown, [*outs, cx, cy, size], zooms, api_visibility="private")
+    outs[0].select(pick_centre, outs[0], [cx, cy], api_visibility="private").then(
+        zoom_shown, [*outs, cx, cy, size], zooms, api_visibility="private")
