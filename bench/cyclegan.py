@@ -34,6 +34,14 @@ def photos(data: str, folder: str) -> np.ndarray:
                      for f in files])
 
 
+def cached_features(images: np.ndarray, folder: str, cache: Path) -> np.ndarray:
+    """Inception features of the real photos of ``folder``, cached in ``cache`` (they do not depend on the model)."""
+    path = cache / f"inception_horse2zebra_{folder}_{SIZE}_{len(images)}.npy"
+    if not path.exists():
+        np.save(path, features(images))
+    return np.load(path)
+
+
 def cpu_ms(net: torch.nn.Module, repeats: int) -> dict:
     """Time of one 256 x 256 forward pass (batch 1, no grad)."""
     x = torch.rand(1, 3, SIZE, SIZE) * 2 - 1
@@ -47,7 +55,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", default="../shared/data")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "generative"))
     args = parser.parse_args(argv)
+    cache = Path(args.cache).expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     g, f = (generative.load(name, device="cpu") for name in NAMES)
     classifier = generative.load("horse-zebra-classifier", device="cpu")
@@ -56,9 +67,10 @@ def main(argv: list[str] | None = None) -> dict:
     fake_horses = np.stack([f(y) for y in zebras])
     cycled = np.stack([f(y) for y in fake_zebras])
 
-    feats = {name: features(images) for name, images in (
-        ("horses", horses), ("zebras", zebras), ("g_horses", fake_zebras), ("f_zebras", fake_horses),
-        ("train_horses", photos(args.data, "trainA")), ("train_zebras", photos(args.data, "trainB")))}
+    feats = {"horses": cached_features(horses, "testA", cache), "zebras": cached_features(zebras, "testB", cache),
+             "g_horses": features(fake_zebras), "f_zebras": features(fake_horses)}
+    for name, folder in (("train_horses", "trainA"), ("train_zebras", "trainB")):
+        feats[name] = cached_features(photos(args.data, folder), folder, cache)
 
     def pair(a: str, b: str) -> dict:
         return {"fid": round(fid(feats[a], feats[b]), 2), "kid_x1e3": round(1e3 * kid(feats[a], feats[b]), 2),

@@ -197,3 +197,31 @@ def test_translate_endpoint_through_the_server(app_url, tmp_path):
     with pytest.raises(Exception, match="not an image"):
         client.predict(handle_file(str(tmp_path / "bad.png")), "horse → zebra", "Fast (256 px)",
                        api_name="/cyclegan_translate")
+
+
+@trained
+def test_odd_uploads_give_a_result_or_a_clear_message(tmp_path):
+    import gradio as gr
+    from oddfiles import make_odd_files
+
+    from generative.ui import cyclegan as tab
+
+    answered = {}
+    for name, path in make_odd_files(tmp_path).items():
+        try:
+            answered[name] = tab.translate(str(path), "zebra → horse", tab.FAST, progress=lambda *a, **k: None)
+        except gr.Error as exc:
+            assert str(exc).strip()
+    assert {"photo.png", "cmyk.jpg", "sixteen-bit.png", "greyscale.png", "rgba.png", "animated.gif"} <= set(answered)
+    assert not {"empty.png", "truncated.jpg", "one-pixel.png", "huge-10000x10000.png"} & set(answered)
+    upright = answered["photo.png"][0][1].shape
+    assert answered["exif-rotated-6.jpg"][0][1].shape == (upright[1], upright[0], 3)
+
+
+@pytest.mark.skipif("horse-zebra-classifier" not in generative.available(), reason="no classifier weights")
+def test_classifier_takes_any_size_and_gives_probabilities():
+    classifier = generative.load("horse-zebra-classifier", device="cpu")
+    images = [drawn_animal(False, 256), drawn_animal(True, 128)[:, :100], np.zeros((7, 3, 3), np.uint8)]
+    p = classifier.prob_zebra(images)
+    assert p.shape == (3,) and ((0 <= p) & (p <= 1)).all()
+    assert classifier.prob_zebra(images[:1])[0] < 0.5  # a plain brown horse is no zebra

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--steps", type=int, default=8000, help="total iterations (one batch of each domain)")
+    parser.add_argument("--steps", type=int, default=5000, help="total iterations (one batch of each domain)")
     parser.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this long")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--load", type=int, default=128, help="images are resized to this square size")

@@ -55,11 +55,12 @@ def _thumb(image: np.ndarray) -> np.ndarray:
 
 
 def heatmap(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """|x - y| averaged over channels, as an inferno-coloured uint8 image (full scale = 128 grey levels),
-    and its mean in grey levels [0, 255]."""
-    diff = np.abs(x.astype(np.float32) - y.astype(np.float32)).mean(axis=2)
+    """The mean of |x - y| in grey levels [0, 255], and |x - y| averaged over channels as an inferno-coloured
+    image (full scale = 128 grey levels), drawn at panel size so that huge photos stay cheap."""
+    error = float(np.abs(x.astype(np.int16) - y.astype(np.int16)).mean())
+    diff = np.abs(_thumb(x).astype(np.float32) - _thumb(y).astype(np.float32)).mean(axis=2)
     colours = colormaps["inferno"](np.clip(diff / 128, 0, 1))[..., :3]
-    return (colours * 255).round().astype(np.uint8), float(diff.mean())
+    return (colours * 255).round().astype(np.uint8), error
 
 
 def translate(path: str | None, direction: str, resolution: str, progress: gr.Progress = gr.Progress()) -> tuple:
@@ -86,7 +87,7 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     work = min(max_side, max(h, w))
     summary = (f"{direction}, processed at {work} px on the long side (input {w} x {h}). "
                f"Mean cycle error |x − F(G(x))| = **{error:.1f}** grey levels of 255.")
-    return (x, y), _thumb(x), _thumb(y), _thumb(x_back), _thumb(heat), summary
+    return (x, y), _thumb(x), _thumb(y), _thumb(x_back), heat, summary
 
 
 def _quality_line() -> str:
