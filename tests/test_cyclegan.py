@@ -225,3 +225,21 @@ def test_classifier_takes_any_size_and_gives_probabilities():
     p = classifier.prob_zebra(images)
     assert p.shape == (3,) and ((0 <= p) & (p <= 1)).all()
     assert classifier.prob_zebra(images[:1])[0] < 0.5  # a plain brown horse is no zebra
+
+
+def _body_saturation(image: np.ndarray, mask: np.ndarray) -> float:
+    """Mean max(R, G, B) - min(R, G, B) over the masked pixels: 0 for black, white and grey."""
+    return float((image.max(axis=2).astype(int) - image.min(axis=2))[mask].mean())
+
+
+@trained
+def test_trained_g_paints_a_brown_horse_black_and_white_and_f_colours_a_zebra():
+    """Untrained generators only add coloured noise; trained ones swap a brown coat for a zebra's and back."""
+    g, f = (generative.load(name, device="cpu") for name in NAMES)
+    classifier = generative.load("horse-zebra-classifier", device="cpu")
+    horse, zebra = drawn_animal(False, 128), drawn_animal(True, 128)
+    body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
+    fake_zebra, fake_horse = g(horse), f(zebra)
+    assert _body_saturation(fake_zebra, body) < 0.6 * _body_saturation(horse, body)  # brown (90) -> black and white
+    assert 15 < _body_saturation(fake_horse, body) < 80  # black and white (0) -> some colour, not noise
+    assert classifier.prob_zebra([horse])[0] < 0.5 < classifier.prob_zebra([fake_zebra])[0]
