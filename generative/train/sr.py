@@ -8,8 +8,8 @@ Data: random 48-pixel LR patches of the 200 BSD200 training images (never Set5/S
 scale jitter (the HR patch is cut at 1x, or at a random scale in [0.5, 1) and reduced), rot90 and
 flips; LR = Pillow bicubic x1/2 of the HR patch, as in the evaluation protocol.
 ``psnr``: L1 loss, Adam, cosine learning rate over ``--steps``. ``gan``: starts from the shipped
-``sr-x2-psnr`` and adds a PatchGAN discriminator's non-saturating loss (weight 0.02) to the L1
-content loss (pixels only: no pretrained feature network can be downloaded here).
+``sr-x2-psnr``; content loss = pixel L1 (no pretrained feature network can be downloaded here), plus
+the non-saturating loss of a PatchGAN discriminator that judges only the high-frequency detail layer.
 Checkpoints go to ``--checkpoints`` every 3 minutes; a rerun resumes there (or, without one, from
 the shipped weights). The training curve goes to ``bench/results/train-sr-<stage>.csv``.
 """
@@ -38,7 +38,8 @@ RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 DATA = ("BSD200 (200 BSDS500 train JPEGs), random 48-px LR patches, scale jitter 0.5-1, rot90 + flips; "
         "LR = Pillow bicubic x1/2")
 DEFAULT_STEPS = {"psnr": 12_000, "gan": 4_000}
-ADV_WEIGHT = 0.02  # adversarial loss weight against L1 = 1 in the gan stage
+ADV_WEIGHT = 0.05  # gan stage: adversarial loss weight against pixel L1 = 1
+GAN_LR = 5e-5
 
 
 def load_bsd200(data: str, cache: Path) -> np.ndarray:
@@ -92,6 +93,13 @@ def training_form(deploy_state: dict[str, torch.Tensor]) -> SRNet:
     return net
 
 
+def detail(x: torch.Tensor) -> torch.Tensor:
+    """The high-frequency layer the discriminator judges: x minus its 2x2 average, bilinearly upsampled,
+    amplified 2x around 0.5 (so colour and brightness, which L1 already fixes, give it no cue)."""
+    smooth = F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="bilinear", align_corners=False)
+    return 0.5 + 2 * (x - smooth)
+
+
 @torch.no_grad()
 def set5_psnr(net: SRNet, data: str) -> float:
     """Mean Set5 PSNR (Y, shave 2) for the training curve (monitoring only: no model selection)."""
@@ -110,8 +118,9 @@ def export(stage: str, net: SRNet, step: int) -> None:
     up = Upscaler(**CONFIG)
     up.net.load_state_dict(net.reparameterised().state_dict())
     training = ("L1 loss, Adam 5e-4 with cosine decay, batch 16" if stage == "psnr" else
-                f"fine-tuned from sr-x2-psnr: L1 + {ADV_WEIGHT} x non-saturating adversarial loss of a spectral-norm "
-                "PatchGAN discriminator, Adam 1e-4, batch 16")
+                f"fine-tuned from sr-x2-psnr: pixel L1 + {ADV_WEIGHT} x non-saturating adversarial loss of a "
+                "spectral-norm PatchGAN discriminator (width 16, Adam 1e-4) that sees only the high-frequency detail "
+                f"layer; Adam {GAN_LR}, batch 16")
     save_model(f"sr-x2-{stage}", up, {
         "builder": "generative.sr:Upscaler", "config": CONFIG, "data": DATA, "training": training,
         "command": f"python -m generative.train.sr --data ../shared/data --stage {stage} --threads 1",
@@ -194,12 +203,14 @@ def main(argv: list[str] | None = None) -> None:
                     group["lr"] = rate
                 loss, row = l1, [float(l1.detach()), rate]
             else:
-                d_real, d_fake = d(hr), d(sr.detach())
+                d_real, d_fake = d(detail(hr)), d(detail(sr.detach()))
                 d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
                 opt_d.step()
-                adv = F.softplus(-d(sr)).mean()
+                adv = F.softplus(-d(detail(sr))).mean()
+                for group in opt.param_groups:
+                    group["lr"] = GAN_LR
                 loss = l1 + ADV_WEIGHT * adv
                 row = [float(l1.detach()), float(adv.detach()), float(d_loss.detach()),
                        float(torch.sigmoid(d_real.detach()).mean()), float(torch.sigmoid(d_fake.detach()).mean())]
