@@ -37,6 +37,8 @@ ACTIONS = [
     Action("This person does not exist", "/faces_generate", ("faces-gan", "faces-gan-d"), lambda: (7, 0.8)),
     Action("Horse to zebra", "/cyclegan_translate", ("cyclegan-horse2zebra", "cyclegan-zebra2horse"),
            lambda: (_asset("chelsea_cat.jpg"), "horse → zebra", "Fast (256 px)")),
+    Action("2x super-resolution", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
+           lambda: (_asset("sr_coffee.png"), "GAN net", 0.5, 0.5, 0.25)),
 ]
 
 
