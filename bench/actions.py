@@ -38,7 +38,7 @@ ACTIONS = [
     Action("Horse to zebra", "/cyclegan_translate", ("cyclegan-horse2zebra", "cyclegan-zebra2horse"),
            lambda: (_asset("chelsea_cat.jpg"), "horse → zebra", "Fast (256 px)")),
     Action("2x super-resolution", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
-           lambda: (_asset("sr_coffee.png"), "GAN net", 0.5, 0.5, 0.25)),
+           lambda: (_asset("sr_coffee.png"), "GAN net", 0.5, 0.5, 64)),
 ]
 
 

@@ -18,7 +18,7 @@ ENDPOINTS: dict[str, tuple[Callable[[dict], tuple], set[str]]] = {
     "/vae_encode": (lambda f: ("vae-mnist", EMPTY_PAD, f, 0), set()),  # photos are refused: "not one digit"
     "/faces_judge": (lambda f: (f, 0.8, 0.5, 0.45), PHOTOS),
     "/cyclegan_translate": (lambda f: (f, "horse → zebra", "Fast (256 px)"), PHOTOS),
-    "/sr_upscale": (lambda f: (f, "GAN net", 0.5, 0.5, 0.25), PHOTOS),
+    "/sr_upscale": (lambda f: (f, "GAN net", 0.5, 0.5, 64), PHOTOS),
 }
 
 
