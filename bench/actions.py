@@ -49,15 +49,16 @@ def served(client: Client) -> list[Action]:
 
 
 @contextlib.contextmanager
-def running_app(python: str = sys.executable, port: int = 7861, timeout: float = 120.0,
-                env: dict | None = None) -> Iterator[tuple[str, float, subprocess.Popen]]:
+def running_app(python: str = sys.executable, port: int = 7861, timeout: float = 120.0, env: dict | None = None,
+                script: tuple[str, ...] = ("app.py",)) -> Iterator[tuple[str, float, subprocess.Popen]]:
     """Start ``python app.py`` as a user would; yield (url, seconds until the first page answered, process).
 
-    With ``env`` given, the port comes from its ``GRADIO_SERVER_PORT`` (as on Hugging Face Spaces).
+    With ``env`` given, the port comes from its ``GRADIO_SERVER_PORT`` (as on Hugging Face Spaces);
+    ``script`` replaces ``app.py`` (e.g. ``("-m", "bench.traced_app", TRACE)``).
     """
     import urllib.request
 
-    args = [python, "app.py"] if env else [python, "app.py", "--port", str(port)]
+    args = [python, *script] if env else [python, *script, "--port", str(port)]
     port = int(env.get("GRADIO_SERVER_PORT", 7860)) if env else port
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()

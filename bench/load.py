@@ -2,20 +2,22 @@
 
     python -m bench.load [--clients 16] [--rounds 5]
 
-Starts ``python app.py`` (queue: at most 2 concurrent runs of each event) and reports errors, latency
-percentiles, the most runs of one event seen processing at once (from the clients' job status), and the
-server's peak resident memory (VmHWM). Goals: 0 errors, the limit of 2 holds, peak RSS <= 2 GB.
+Starts the app through ``bench.traced_app`` (``python app.py`` with each handler timed on the server; queue: at
+most 2 concurrent runs of each event) and reports errors, latency percentiles, the most runs of one event the
+server processed at once, and the server's peak resident memory (VmHWM). Goals: 0 errors, the limit of 2 holds,
+peak RSS <= 2 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from gradio_client import Client
-from gradio_client.utils import Status
 
 from bench.actions import running_app, served
 from bench.common import summary_ms, write
@@ -36,23 +38,13 @@ def _user(url: str, rounds: int, results: list, lock: threading.Lock) -> None:
     actions = served(client)
     for _ in range(rounds):
         for action in actions:
-            start = time.perf_counter()
-            job = client.submit(*action.arguments(), api_name=action.api_name)
-            began = ended = None  # when the client saw the server start and finish the run
-            while not job.done():
-                code, now = job.status().code, time.perf_counter()
-                began = now if began is None and code == Status.PROCESSING else began
-                ended = now if ended is None and code == Status.FINISHED else ended
-                time.sleep(0.005)
-            end = time.perf_counter()
-            error = None
+            start, error = time.perf_counter(), None
             try:
-                job.result()
+                client.predict(*action.arguments(), api_name=action.api_name)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 error = str(exc)[:200]
             with lock:
-                results.append({"api_name": action.api_name, "seconds": end - start,
-                                "processing": (began or end, ended or end), "error": error})
+                results.append({"api_name": action.api_name, "seconds": time.perf_counter() - start, "error": error})
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:
@@ -73,7 +65,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     results: list[dict] = []
     lock = threading.Lock()
-    with running_app() as (url, _, proc):
+    trace = Path(tempfile.mkdtemp()) / "trace.jsonl"
+    with running_app(script=("-m", "bench.traced_app", str(trace))) as (url, _, proc):
         start = time.perf_counter()
         users = [threading.Thread(target=_user, args=(url, args.rounds, results, lock)) for _ in range(args.clients)]
         for user in users:
@@ -82,11 +75,13 @@ def main(argv: list[str] | None = None) -> dict:
             user.join()
         wall = time.perf_counter() - start
         rss = peak_rss_mb(proc.pid)
+    runs = [json.loads(line) for line in trace.read_text().splitlines()]
     rows = []
     for api_name in sorted({r["api_name"] for r in results}):
         mine = [r for r in results if r["api_name"] == api_name]
         rows.append({"api_name": api_name, "calls": len(mine), "errors": sum(r["error"] is not None for r in mine),
-                     "most_processing_at_once": max_overlap([r["processing"] for r in mine]),
+                     "most_processing_at_once": max_overlap([(r["start"], r["end"]) for r in runs
+                                                             if r["api_name"] == api_name.lstrip("/")]),
                      **summary_ms([r["seconds"] for r in mine])})
     errors = [r["error"] for r in results if r["error"]]
     print(f"{args.clients} clients x {args.rounds} rounds in {wall:.1f} s; errors: {len(errors)}; "

@@ -98,7 +98,8 @@ def sr(r: dict) -> list[str]:
 def latency(r: dict) -> list[str]:
     rows = [[a["tab"], f"`{a['api_name']}`", f"{a['first_call_ms']:.0f} ms", f"{a['median_ms']:.0f} ms",
              f"{a['p90_ms']:.0f} ms"] for a in r["actions"]]
-    return [f"Cold start (`python app.py` until the first page answers): **{r['cold_start_s']:.1f} s**. "
+    return [f"Cold start (`python app.py` until the first page answers): **{r['cold_start_s']:.1f} s** (goal < 10 s; "
+            "models load lazily, on a tab's first call). "
             "Each tab's main action through the running app with gradio_client (`python -m bench.latency`); "
             "the first call loads the tab's model.", "",
             *_table(["tab", "endpoint", "first call", "median", "p90"], rows)]
@@ -110,7 +111,8 @@ def load(r: dict) -> list[str]:
     held = "held" if r["limit_held"] else "**exceeded**"
     return [f"{r['clients']} concurrent gradio_client users, each running every tab's main action {r['rounds']} times "
             f"(`python -m bench.load`): **{r['errors']} errors**, server peak RSS **{r['peak_rss_mb']} MB** (goal ≤ 2 GB), "
-            f"concurrency limit {r['concurrency_limit']} per event {held}; wall time {r['wall_s']} s.", "",
+            f"concurrency limit {r['concurrency_limit']} per event {held} (counted on the server, which times each "
+            f"run); wall time {r['wall_s']} s. Latency is what a user waits, queueing included.", "",
             *_table(["endpoint", "calls", "errors", "most running at once", "median", "p90"], rows)]
 
 
