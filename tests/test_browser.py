@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,6 +51,13 @@ def _select_tab(page: Page, name: str) -> None:
         page.get_by_role("button", name="More tabs").click()
         page.locator(".overflow-dropdown button", has_text=name).click()
     expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def _screenshot_and_close(page: Page, name: str) -> None:
+    """Save the whole page as ``artifacts/<name>.png`` for a person to look at, then close it."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.close()
 
 
 def _slug(tab: str) -> str:
@@ -154,9 +162,7 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     expect(page.locator("#vae-elbo")).to_contain_text("μ")
     expect(page.locator("#vae-map img")).not_to_have_attribute("src", map_before)
     expect(page.locator("#vae-seen img")).to_be_visible()
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "vae-encoded.png"), full_page=True)
-    page.close()
+    _screenshot_and_close(page, "vae-encoded")
 
 
 def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
@@ -198,16 +204,12 @@ def test_faces_new_face_button_changes_the_faces(browser, app_url):
     page.locator("#faces-new").click()
     expect(page.locator("#faces-seed input")).not_to_have_value(seed_before, timeout=15_000)
     expect(page.locator("#faces-gallery img").first).not_to_have_attribute("src", before)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "faces.png"), full_page=True)
-    page.close()
+    _screenshot_and_close(page, "faces")
 
 
 @pytest.mark.skipif(not {"cyclegan-horse2zebra", "cyclegan-zebra2horse"} <= set(__import__("generative").available()),
                     reason="no CycleGAN weights in weights/")
 def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
-    from PIL import Image, ImageDraw
-
     photo = Image.new("RGB", (320, 240), (120, 170, 235))
     ImageDraw.Draw(photo).ellipse([60, 80, 240, 170], fill=(140, 90, 50))
     photo.save(tmp_path / "brown.png")
@@ -217,16 +219,12 @@ def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
     expect(page.locator("#cyclegan-heatmap img")).to_be_visible(timeout=30_000)
     expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=30_000)
     expect(page.locator("#cyclegan-cycle img")).to_have_count(4)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "cyclegan.png"), full_page=True)
-    page.close()
+    _screenshot_and_close(page, "cyclegan")
 
 
 @pytest.mark.skipif(not {"sr-x2-psnr", "sr-x2-gan"} <= set(__import__("generative").available()),
                     reason="no super-resolution weights in weights/")
 def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
-    from PIL import Image, ImageDraw
-
     photo = Image.new("RGB", (96, 72), (200, 220, 240))
     ImageDraw.Draw(photo).polygon([(10, 60), (50, 8), (90, 60)], fill=(30, 90, 40))
     photo.save(tmp_path / "hill.png")
@@ -238,6 +236,4 @@ def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
     expect(page.locator("#sr-note")).to_contain_text("192 × 144", timeout=30_000)
     page.locator("#sr-restore").click()
     expect(page.locator("#sr-scores")).to_contain_text("PSNR net", timeout=30_000)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "sr.png"), full_page=True)
-    page.close()
+    _screenshot_and_close(page, "sr")

@@ -175,7 +175,7 @@ def test_tab_handler_shows_the_cycle_and_refuses_bad_uploads(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
-    for name, message in (("empty.png", "empty"), ("corrupt.jpg", "not an image"), ("dot.png", "1 x 1 pixels")):
+    for name, message in (("empty.png", "empty"), ("corrupt.jpg", "not an image"), ("dot.png", "1 × 1 pixels")):
         with pytest.raises(gr.Error, match=message):
             tab.translate(str(tmp_path / name), "horse → zebra", tab.FAST, progress=lambda *a, **k: None)
     with pytest.raises(gr.Error, match="Upload a photo"):

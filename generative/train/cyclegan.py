@@ -12,8 +12,6 @@ rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go t
 
 from __future__ import annotations
 
-import argparse
-import csv
 import random
 import time
 from pathlib import Path
@@ -25,6 +23,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator
+from generative.train import append_row, every, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CURVE = Path(__file__).resolve().parents[2] / "bench" / "results" / "train-cyclegan.csv"
@@ -81,22 +80,13 @@ def lsgan(scores: torch.Tensor, real: bool) -> torch.Tensor:
 
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--steps", type=int, default=5000, help="total iterations (one batch of each domain)")
-    parser.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this long")
-    parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--load", type=int, default=128, help="images are resized to this square size")
-    parser.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--checkpoints", default=str(Path.home() / ".cache" / "generative"))
-    parser.add_argument("--export", action="store_true", help="only export the checkpoint's generators")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cache = Path(args.checkpoints).expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
+    cli = parser(__doc__)
+    cli.add_argument("--steps", type=int, default=5000, help="total iterations (one batch of each domain)")
+    cli.add_argument("--batch", type=int, default=1)
+    cli.add_argument("--load", type=int, default=128, help="images are resized to this square size")
+    cli.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
+    args = cli.parse_args(argv)
+    cache = start_run(args)
     g, f = ResnetGenerator(**CONFIG_G), ResnetGenerator(**CONFIG_G)  # G: horse -> zebra, F: zebra -> horse
     d_a, d_b = PatchDiscriminator(**CONFIG_D), PatchDiscriminator(**CONFIG_D)  # D_B judges zebras, D_A horses
     opt_g = torch.optim.Adam([*g.parameters(), *f.parameters()], lr=2e-4, betas=(0.5, 0.999))
@@ -120,11 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"no checkpoint: continuing from the shipped generators after step {step}")
 
     def checkpoint() -> None:
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({"g": g.state_dict(), "f": f.state_dict(), "d_a": d_a.state_dict(), "d_b": d_b.state_dict(),
-                    "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
-                    "pool_a": pool_a.images, "pool_b": pool_b.images}, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint({"g": g.state_dict(), "f": f.state_dict(), "d_a": d_a.state_dict(), "d_b": d_b.state_dict(),
+                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
+                         "pool_a": pool_a.images, "pool_b": pool_b.images}, ckpt_path)
 
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load, cache)
@@ -135,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
                              "seconds\n")
         rng = np.random.default_rng(step)
         random.seed(step)
-        start = last_save = time.time()
+        start = time.time()
+        save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             lr = 2e-4 * min(1.0, 2 * (args.steps - step) / args.steps)
@@ -169,14 +158,11 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 epochs = step * args.batch / len(horses)
-                with open(CURVE, "a", newline="") as fh:
-                    csv.writer(fh).writerow([step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean),
+                append_row(CURVE, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean),
                                              f"{time.time() - start:.0f}"])
                 print(f"step {step} ({epochs:.2f} epochs): G {mean[0]:.3f} F {mean[1]:.3f} cycle {mean[2]:.3f} "
                       f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f}", flush=True)
-            if time.time() - last_save > 180:
-                checkpoint()
-                last_save = time.time()
+            save_now_and_then()
         checkpoint()
 
     if args.export or step >= args.steps:

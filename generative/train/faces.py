@@ -11,9 +11,7 @@ from the shipped weights).
 
 from __future__ import annotations
 
-import argparse
 import copy
-import csv
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.faces import Discriminator, Generator
+from generative.train import append_row, every, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CROP_BOX = (9.5, 19.5, 79.5, 89.5)  # the standard CelebA-64 face box on the 89 x 109 images
@@ -63,20 +62,11 @@ def diff_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--steps", type=int, default=200_000, help="total generator steps")
-    parser.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this long")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--checkpoints", default=str(Path.home() / ".cache" / "generative"))
-    parser.add_argument("--export", action="store_true", help="only export the checkpoint's weights")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cache = Path(args.checkpoints).expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
+    cli = parser(__doc__)
+    cli.add_argument("--steps", type=int, default=200_000, help="total generator steps")
+    cli.add_argument("--batch", type=int, default=32)
+    args = cli.parse_args(argv)
+    cache = start_run(args)
     g, d = Generator(**CONFIG_G), Discriminator(**CONFIG_D)
     g_ema = copy.deepcopy(g).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.0, 0.99))
@@ -98,10 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"no checkpoint: continuing from the shipped weights after step {step}")
 
     def checkpoint() -> None:
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({"g": g.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
-                    "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint({"g": g.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
+                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}, ckpt_path)
 
     if not args.export:
         faces = torch.from_numpy(load_faces(args.data, cache)).permute(0, 3, 1, 2)  # uint8
@@ -109,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
         if step == 0:
             CURVE.write_text("step,d_loss,g_loss,d_real,d_fake,seconds\n")
         gen = torch.Generator().manual_seed(step)
-        start = last_save = time.time()
+        start = time.time()
+        save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             idx = torch.randint(len(faces), (args.batch,), generator=gen)
@@ -136,13 +125,10 @@ def main(argv: list[str] | None = None) -> None:
             if step % 100 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
-                with open(CURVE, "a", newline="") as fh:
-                    csv.writer(fh).writerow([step, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}"])
+                append_row(CURVE, [step, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}"])
                 print(f"step {step}: d_loss {mean[0]:.3f} g_loss {mean[1]:.3f} D(real) {mean[2]:.2f} "
                       f"D(fake) {mean[3]:.2f}", flush=True)
-            if time.time() - last_save > 180:
-                checkpoint()
-                last_save = time.time()
+            save_now_and_then()
         checkpoint()
 
     if args.export or step >= args.steps:

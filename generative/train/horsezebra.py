@@ -8,7 +8,6 @@ balanced batches. Writes ``weights/horse-zebra-classifier.safetensors`` with its
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from generative.horsezebra import CROP, LOAD, HorseZebraClassifier, prepare
+from generative.train import parser, start_run
 from generative.train.cyclegan import load_domain
 from generative.weights import save_model
 
@@ -37,18 +37,11 @@ def accuracy(model: HorseZebraClassifier, horses: np.ndarray, zebras: np.ndarray
 
 def main(argv: list[str] | None = None) -> None:
     """Train for ``--epochs``, measure test accuracy, export."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "generative"))
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cache = Path(args.cache).expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
+    cli = parser(__doc__, minutes=False, export=False)
+    cli.add_argument("--epochs", type=int, default=30)
+    cli.add_argument("--batch", type=int, default=32)
+    args = cli.parse_args(argv)
+    cache = start_run(args)
     rng = np.random.default_rng(0)
     domains = [load_domain(args.data, folder, LOAD, cache) for folder in ("trainA", "trainB")]
     model = HorseZebraClassifier(**CONFIG)

@@ -16,8 +16,6 @@ the shipped weights). The training curve goes to ``bench/results/train-sr-<stage
 
 from __future__ import annotations
 
-import argparse
-import csv
 import math
 import time
 from pathlib import Path
@@ -30,6 +28,7 @@ from safetensors.torch import load_file
 
 from generative.sr import PatchDiscriminator, SRNet, Upscaler
 from generative.srmetrics import downscale_x2, psnr_y, resize
+from generative.train import append_row, every, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CONFIG = {"channels": 32, "blocks": 4}
@@ -130,22 +129,13 @@ def export(stage: str, net: SRNet, step: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--stage", choices=["psnr", "gan"], default="psnr")
-    parser.add_argument("--steps", type=int, default=None, help="total steps (cosine schedule length for psnr)")
-    parser.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this long")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--checkpoints", default=str(Path.home() / ".cache" / "generative"))
-    parser.add_argument("--export", action="store_true", help="only export the checkpoint's weights")
-    args = parser.parse_args(argv)
+    cli = parser(__doc__)
+    cli.add_argument("--stage", choices=["psnr", "gan"], default="psnr")
+    cli.add_argument("--steps", type=int, default=None, help="total steps (cosine schedule length for psnr)")
+    cli.add_argument("--batch", type=int, default=16)
+    args = cli.parse_args(argv)
     steps = args.steps or DEFAULT_STEPS[args.stage]
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cache = Path(args.checkpoints).expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
+    cache = start_run(args)
     gan = args.stage == "gan"
     net = SRNet(**CONFIG)
     d = PatchDiscriminator() if gan else None
@@ -179,9 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         state = {"net": net.state_dict(), "opt": opt.state_dict(), "step": step}
         if d is not None:
             state |= {"d": d.state_dict(), "opt_d": opt_d.state_dict()}
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint(state, ckpt_path)
 
     if not args.export:
         images = load_bsd200(args.data, cache)
@@ -191,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
         if not curve.exists() or step == 0:
             curve.write_text(",".join(["step", *columns, "set5_psnr", "seconds"]) + "\n")
         rng = np.random.default_rng(step)
-        start = last_save = time.time()
+        start = time.time()
+        save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
         while step < steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             lr_img, hr = sample_batch(images, args.batch, rng)
@@ -223,13 +212,10 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 psnr = f"{set5_psnr(net, args.data):.3f}" if step % 500 == 0 else ""
-                with open(curve, "a", newline="") as fh:
-                    csv.writer(fh).writerow([step, *(f"{v:.5g}" for v in mean), psnr, f"{time.time() - start:.0f}"])
+                append_row(curve, [step, *(f"{v:.5g}" for v in mean), psnr, f"{time.time() - start:.0f}"])
                 print(f"step {step}: " + " ".join(f"{c} {v:.4g}" for c, v in zip(columns, mean))
                       + (f" set5 {psnr} dB" if psnr else ""), flush=True)
-            if time.time() - last_save > 180:
-                checkpoint()
-                last_save = time.time()
+            save_now_and_then()
         checkpoint()
 
     if args.export or step >= steps:

@@ -11,8 +11,6 @@ is done (or with ``--export``) the weights go to ``weights/<model>.safetensors``
 
 from __future__ import annotations
 
-import argparse
-import csv
 import math
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import torch
 
 from generative import digits
+from generative.train import append_row, parser, save_checkpoint, start_run
 from generative.vae import VAE
 from generative.weights import save_model
 
@@ -52,24 +51,16 @@ def test_elbo(model: VAE, test: torch.Tensor) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, resume if a checkpoint exists, train, export."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=sorted(MODELS), required=True)
-    parser.add_argument("--data", default="../shared/data", help="folder holding digits/ (default ../shared/data)")
-    parser.add_argument("--epochs", type=int, default=None, help="total epochs (default: the model's preset)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--checkpoints", default=str(Path.home() / ".cache" / "generative"))
-    parser.add_argument("--export", action="store_true", help="only export the checkpoint's weights")
-    args = parser.parse_args(argv)
+    cli = parser(__doc__, minutes=False)
+    cli.add_argument("--model", choices=sorted(MODELS), required=True)
+    cli.add_argument("--epochs", type=int, default=None, help="total epochs (default: the model's preset)")
+    args = cli.parse_args(argv)
     spec = MODELS[args.model]
     epochs = args.epochs or spec["epochs"]
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    ckpt_path = start_run(args) / f"{args.model}.pt"
     config = {k: spec[k] for k in ("latent_dim", "hidden", "depth")}
     model = VAE(**config)
     optimiser = torch.optim.Adam(model.parameters(), lr=LR_MAX)
-    ckpt_path = Path(args.checkpoints).expanduser() / f"{args.model}.pt"
-    ckpt_path.parent.mkdir(parents=True, exist_ok=True)
     start = 0
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
@@ -107,12 +98,9 @@ def main(argv: list[str] | None = None) -> None:
             total += float(loss.detach()) * len(idx)
         recon_t, kl_t = test_elbo(model, test)
         seconds = time.time() - t0
-        with open(curve, "a", newline="") as fh:
-            csv.writer(fh).writerow([epoch + 1, f"{lr:.3g}", beta, f"{total / len(train):.3f}", f"{recon_t:.3f}",
+        append_row(curve, [epoch + 1, f"{lr:.3g}", beta, f"{total / len(train):.3f}", f"{recon_t:.3f}",
                                      f"{kl_t:.3f}", f"{recon_t + kl_t:.3f}", f"{seconds:.1f}"])
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch + 1}, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch + 1}, ckpt_path)
         print(f"{args.model} epoch {epoch + 1}/{epochs}: test -ELBO {recon_t + kl_t:.2f} "
               f"(recon {recon_t:.2f} + KL {kl_t:.2f}) in {seconds:.0f} s", flush=True)
         start = epoch + 1

@@ -11,9 +11,8 @@ from PIL import Image
 
 import generative
 from generative.cyclegan import MAX_SIDE
-from generative.images import ImageError, load_rgb
 from generative.ui import pending
-from generative.ui.uploads import image_upload
+from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest
 
 NAMES = {"horse → zebra": ("cyclegan-horse2zebra", "cyclegan-zebra2horse"),
@@ -65,15 +64,8 @@ def heatmap(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 def translate(path: str | None, direction: str, resolution: str, progress: gr.Progress = gr.Progress()) -> tuple:
     """Upload -> (before/after pair, x, G(x), F(G(x)), error heatmap, summary) for the chosen direction."""
-    if not path:
-        raise gr.Error("Upload a photo first (a horse or a zebra works best).")
-    try:
-        x = load_rgb(path)
-    except ImageError as exc:
-        raise gr.Error(str(exc)) from None
+    x = read_upload(path, missing="Upload a photo first (a horse or a zebra works best).", min_side=MIN_SIDE)
     h, w = x.shape[:2]
-    if min(h, w) < MIN_SIDE:
-        raise gr.Error(f"The image is {w} x {h} pixels: upload a photo at least {MIN_SIDE} pixels on each side.")
     if resolution not in SIDES:
         raise gr.Error(f"Pick a resolution: {FAST} or {FULL}.")
     there, back = _models(direction)

@@ -10,11 +10,10 @@ import numpy as np
 from PIL import Image
 
 import generative
-from generative.images import ImageError, load_rgb
 from generative.ui import inputs, pending
 from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
-from generative.ui.uploads import image_upload
+from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest
 
 GRID = 8
@@ -114,15 +113,8 @@ def enhance(seed: float, index: float, truncation: float) -> tuple[tuple[np.ndar
 
 def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float) -> tuple[np.ndarray, str]:
     """Crop a square around (centre_x, centre_y) of side ``size`` x the shorter side, resize to 64, ask D."""
-    if not path:
-        raise gr.Error("Upload a face photo first.")
-    try:
-        rgb = load_rgb(path)
-    except ImageError as exc:
-        raise gr.Error(str(exc)) from None
+    rgb = read_upload(path, missing="Upload a face photo first.", what="a face photo")
     h, w = rgb.shape[:2]
-    if min(h, w) < 16:
-        raise gr.Error(f"The image is {w} x {h} pixels: upload a face photo at least 16 pixels on each side.")
     side = max(8, round(float(np.clip(size, 0.1, 1.0)) * min(h, w)))
     cx, cy = float(np.clip(centre_x, 0, 1)) * w, float(np.clip(centre_y, 0, 1)) * h
     left = int(np.clip(round(cx - side / 2), 0, w - side))

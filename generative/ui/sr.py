@@ -9,11 +9,10 @@ import numpy as np
 from PIL import Image
 
 import generative
-from generative.images import ImageError, load_rgb
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
 from generative.ui import pending
 from generative.ui.gpu import gpu
-from generative.ui.uploads import image_upload
+from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest
 
 MODELS = ("sr-x2-psnr", "sr-x2-gan")
@@ -40,16 +39,8 @@ def _nets() -> list:
 
 
 def _image(path: str | None, what: str = "the image to upscale") -> np.ndarray:
-    if not path:
-        raise gr.Error(f"Upload a photo first ({what}).")
-    try:
-        rgb = load_rgb(path, max_pixels=MAX_PIXELS)
-    except ImageError as exc:
-        raise gr.Error(f"{exc} {LIMIT}") from None
-    h, w = rgb.shape[:2]
-    if min(h, w) < MIN_SIDE:
-        raise gr.Error(f"The image is {w} × {h} pixels: upload one at least {MIN_SIDE} pixels on each side.")
-    return rgb
+    return read_upload(path, missing=f"Upload a photo first ({what}).", min_side=MIN_SIDE, max_pixels=MAX_PIXELS,
+                       hint=LIMIT)
 
 
 def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 from gradio.data_classes import FileData
+
+from generative.images import MAX_PIXELS, ImageError, load_rgb
 
 
 def _raw_path(payload: FileData | None) -> str | None:
@@ -19,3 +22,22 @@ def image_upload(**kwargs) -> gr.Image:
     box = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
     box.preprocess = _raw_path  # this instance only: the frontend still sees a plain gr.Image
     return box
+
+
+def read_upload(path: str | None, *, missing: str, what: str = "a photo", min_side: int = 16,
+                max_pixels: int = MAX_PIXELS, hint: str = "") -> np.ndarray:
+    """The uploaded file as an (H, W, 3) uint8 RGB array, or a ``gr.Error`` that says what to upload instead.
+
+    ``missing`` is the message when nothing was uploaded; ``what`` names the upload in the size message;
+    ``hint`` follows a decoding error (e.g. the size limits).
+    """
+    if not path:
+        raise gr.Error(missing)
+    try:
+        rgb = load_rgb(path, max_pixels=max_pixels)
+    except ImageError as exc:
+        raise gr.Error(f"{exc} {hint}".strip()) from None
+    h, w = rgb.shape[:2]
+    if min(h, w) < min_side:
+        raise gr.Error(f"The image is {w} × {h} pixels: upload {what} at least {min_side} pixels on each side.")
+    return rgb
