@@ -174,8 +174,10 @@ def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
     page.get_by_role("tab", name="Upload").click()
     page.locator("#vae-upload input[type=file]").set_input_files(EXAMPLES[0])
     expect(page.locator("#vae-upload img")).to_be_visible(timeout=15_000)
-    page.locator("#vae-encode").click()
-    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
+    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)  # no click needed
+    first = page.locator("#vae-seen img").get_attribute("src")
+    page.locator("#vae-examples button").nth(1).click()  # another example drawing: encoded at once
+    expect(page.locator("#vae-seen img")).not_to_have_attribute("src", first, timeout=15_000)
     page.close()
 
     page = _open(browser, app_url)  # a fresh visit: upload a broken file
@@ -185,7 +187,6 @@ def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really an image")
     page.locator("#vae-upload input[type=file]").set_input_files(str(bad))
-    page.locator("#vae-encode").click()
     expect(page.get_by_text("not an image that can be read").first).to_be_visible(timeout=15_000)
     expect(page.locator("#vae-decoded img")).to_be_visible()  # the rest of the tab is untouched
     page.close()

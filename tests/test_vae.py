@@ -101,6 +101,14 @@ def test_tab_encodes_a_drawing_and_reports_the_elbo():
     assert tab.interpolate(session, name, "your drawing", "your previous drawing").shape == (224, 10 * 224)
 
 
+def test_an_upload_is_encoded_at_once_and_a_cleared_box_changes_nothing():
+    session, name = tab.VaeSession(), TRAINED[0]
+    assert all(isinstance(out, type(tab.gr.skip())) for out in tab.encode_upload(session, name, None, 0))
+    assert session.drawings == []
+    outputs = tab.encode_upload(session, name, tab.EXAMPLES[1], 0)
+    assert "ELBO of this input" in outputs[4] and len(session.drawings) == 1
+
+
 @pytest.mark.parametrize(
     "drawing, upload_bytes, message",
     [

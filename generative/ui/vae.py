@@ -230,6 +230,13 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
             latent_map(name, (sliders[0], sliders[1]), mu_np, sigma_np), text, *sliders)
 
 
+def encode_upload(session: VaeSession, name: str, upload: str | None, seed: float) -> tuple:
+    """Encode a picture as soon as it is uploaded or picked from the examples, whatever the pad holds."""
+    if not upload:  # the upload box was cleared
+        return tuple(gr.skip() for _ in range(5 + N_SLIDERS))
+    return encode(session, name, None, upload, seed)
+
+
 @torch.no_grad()
 @gpu
 def interpolate(session: VaeSession, name: str, start: str, end: str) -> np.ndarray:
@@ -306,7 +313,8 @@ def build(tab: gr.Tab) -> None:
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 with gr.Tab("Upload"):
                     upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
-                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")
+                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings (click one to encode it)",
+                                elem_id="vae-examples")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
@@ -348,6 +356,8 @@ def build(tab: gr.Tab) -> None:
     encode_btn.click(check_digit, [pad, upload], None, api_visibility="private").success(
         encode, [session, model_dd, pad, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
         api_name="vae_encode")
+    upload.change(encode_upload, [session, model_dd, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
+                  api_visibility="private")
     interp_btn.click(interpolate, [session, model_dd, start, end], interp, api_name="vae_interpolate")
     prior_btn.click(prior_samples, [model_dd, seed], prior, api_name="vae_prior")
     grid_btn.click(manifold, [session, model_dd, *sliders], grid, api_name="vae_manifold")
