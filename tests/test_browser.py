@@ -78,6 +78,10 @@ def test_every_tab_opens_and_fits_the_window(browser, app_url, width, height, th
         if name == "VAE latent slider":
             expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
             expect(page.locator("#vae-map img")).to_be_visible()
+        if name == "This person does not exist":
+            expect(page.locator("#faces-gallery img").first).to_be_visible(timeout=15_000)
+        page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
+                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
         page.wait_for_timeout(300)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 2, f"the {name} tab is {overflow} px wider than a {width} px window"
