@@ -1,0 +1,59 @@
+"""The start-up, checkpoint and logging helpers every training script shares (generative.train)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from generative.train import append_row, every, parser, save_checkpoint, start_run
+
+
+def test_shared_options_and_start_up(tmp_path):
+    cli = parser("Train something.\n\nMore text.", minutes=False)
+    args = cli.parse_args(["--threads", "1", "--checkpoints", str(tmp_path / "new" / "folder"), "--export"])
+    assert cli.description == "Train something."
+    assert args.data == "../shared/data" and args.export and not hasattr(args, "minutes")
+    with pytest.raises(SystemExit):
+        parser("x", export=False).parse_args(["--export"])
+    threads = torch.get_num_threads()
+    try:
+        torch.rand(3)
+        folder = start_run(args)
+        first = torch.rand(3)
+        assert folder.is_dir() and torch.get_num_threads() == 1
+        assert torch.equal(first, torch.rand(3, generator=torch.Generator().manual_seed(0)))  # seeded with 0
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_checkpoint_is_replaced_whole(tmp_path):
+    path = tmp_path / "model.pt"
+    save_checkpoint({"step": 1, "w": torch.ones(2)}, path)
+    save_checkpoint({"step": 2, "w": torch.zeros(2)}, path)
+    state = torch.load(path, weights_only=True)
+    assert state["step"] == 2 and torch.equal(state["w"], torch.zeros(2))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary file left behind
+
+
+def test_curve_rows_are_appended(tmp_path):
+    curve = tmp_path / "curve.csv"
+    curve.write_text("step,loss\n")
+    append_row(curve, [1, "0.5"])
+    append_row(curve, [2, "0.25"])
+    assert curve.read_text() == "step,loss\n1,0.5\n2,0.25\n"
+
+
+def test_every_runs_its_action_only_when_due(monkeypatch):
+    clock, calls = [1000.0], []
+    monkeypatch.setattr("generative.train.time.time", lambda: clock[0])
+    maybe = every(180, lambda: calls.append(clock[0]))
+    clock[0] += 100
+    maybe()
+    assert calls == []  # not yet due
+    clock[0] += 100
+    maybe()
+    maybe()  # just ran: not due again
+    assert calls == [1200.0]
+    clock[0] += 181
+    maybe()
+    assert calls == [1200.0, 1381.0]
