@@ -81,7 +81,7 @@ def lsgan(scores: torch.Tensor, real: bool) -> torch.Tensor:
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
     cli = parser(__doc__)
-    cli.add_argument("--steps", type=int, default=5000, help="total iterations (one batch of each domain)")
+    cli.add_argument("--steps", type=int, default=10_500, help="total iterations (one batch of each domain)")
     cli.add_argument("--batch", type=int, default=1)
     cli.add_argument("--load", type=int, default=128, help="images are resized to this square size")
     cli.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         common = {"builder": "generative.cyclegan:Translator", "config": CONFIG_G,
                   "data": f"horse2zebra trainA (horses) / trainB (zebras), resized to {args.load} px, random "
                           f"{args.crop} px crops, flips",
-                  "command": "python -m generative.train.cyclegan --data ../shared/data", "trained_steps": step}
+                  "command": f"python -m generative.train.cyclegan --data ../shared/data --threads 1 --steps {args.steps}",
+                  "trained_steps": step}
         for net, name in ((g, NAMES[0]), (f, NAMES[1])):
             translator = Translator(**CONFIG_G)
             translator.net.load_state_dict(net.state_dict())
