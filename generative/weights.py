@@ -45,6 +45,12 @@ def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict[str, dict[str, Any]]:
     return json.loads(path.read_text())["models"]
 
 
+def training_record(name: str) -> tuple[int | None, dict[str, Any]]:
+    """A shipped model's trained steps and measured metrics from the manifest (None and {} if absent)."""
+    entry = read_manifest().get(name, {})
+    return entry.get("trained_steps"), entry.get("metrics", {})
+
+
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in 1 MB blocks."""
     digest = hashlib.sha256()

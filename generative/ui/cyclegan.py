@@ -13,7 +13,7 @@ import generative
 from generative.cyclegan import MAX_SIDE
 from generative.ui import pending
 from generative.ui.uploads import image_upload, read_upload
-from generative.weights import read_manifest
+from generative.weights import training_record
 
 NAMES = {"horse → zebra": ("cyclegan-horse2zebra", "cyclegan-zebra2horse"),
          "zebra → horse": ("cyclegan-zebra2horse", "cyclegan-horse2zebra")}
@@ -83,9 +83,7 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
 
 
 def _quality_line() -> str:
-    entry = read_manifest().get(NAMES["horse → zebra"][0], {})
-    metrics = entry.get("metrics", {})
-    steps = entry.get("trained_steps")
+    steps, metrics = training_record(NAMES["horse → zebra"][0])
     if "classifier_zebra_share_g_testA" not in metrics:
         return f"Trained for {steps:,} iterations on the CPU at low resolution; not evaluated yet."
     return (f"Trained for {steps:,} iterations on the CPU at low resolution. "

@@ -14,7 +14,7 @@ from generative.ui import inputs, pending
 from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
 from generative.ui.uploads import image_upload, read_upload
-from generative.weights import read_manifest
+from generative.weights import training_record
 
 GRID = 8
 EXAMPLE_FACE = Path(__file__).resolve().parents[2] / "assets" / "astronaut.jpg"
@@ -126,9 +126,7 @@ def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float
 
 
 def _quality_line() -> str:
-    entry = read_manifest().get("faces-gan", {})
-    metrics = entry.get("metrics", {})
-    steps = entry.get("trained_steps")
+    steps, metrics = training_record("faces-gan")
     if "fid_generated_vs_holdout" not in metrics:
         return f"Generator trained for {steps} steps; not evaluated yet."
     return (f"Generator trained for {steps:,} steps on the CPU. FID {metrics['fid_generated_vs_holdout']:.1f} "
