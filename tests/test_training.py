@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from generative.train import append_row, every, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 
 
 def test_shared_options_and_start_up(tmp_path):
@@ -57,3 +57,11 @@ def test_every_runs_its_action_only_when_due(monkeypatch):
     clock[0] += 181
     maybe()
     assert calls == [1200.0, 1381.0]
+
+
+def test_learning_curve_keeps_its_rows_when_resuming(tmp_path, monkeypatch):
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "results")
+    curve = learning_curve("model", ["step", "loss"], fresh=False)  # absent: started with its header
+    append_row(curve, [1, "0.5"])
+    assert learning_curve("model", ["step", "loss"], fresh=False).read_text() == "step,loss\n1,0.5\n"
+    assert learning_curve("model", ["step", "loss"], fresh=True).read_text() == "step,loss\n"

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 CHECKPOINTS = Path.home() / ".cache" / "generative"
+CURVES = Path(__file__).resolve().parents[2] / "bench" / "results"
 
 
 def parser(doc: str, *, minutes: bool = True, export: bool = True) -> argparse.ArgumentParser:
@@ -46,6 +47,15 @@ def save_checkpoint(state: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     tmp.replace(path)
+
+
+def learning_curve(name: str, columns: list[str], fresh: bool) -> Path:
+    """``bench/results/train-<name>.csv``, started with its header row when ``fresh`` or absent."""
+    curve = CURVES / f"train-{name}.csv"
+    curve.parent.mkdir(exist_ok=True)
+    if fresh or not curve.exists():
+        curve.write_text(",".join(columns) + "\n")
+    return curve
 
 
 def append_row(curve: Path, row: list) -> None:

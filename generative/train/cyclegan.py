@@ -23,10 +23,9 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator
-from generative.train import append_row, every, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
-CURVE = Path(__file__).resolve().parents[2] / "bench" / "results" / "train-cyclegan.csv"
 CONFIG_G = {"ngf": 24, "n_blocks": 6}
 CONFIG_D = {"ndf": 32, "n_layers": 3}
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
@@ -117,10 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load, cache)
         zebras = load_domain(args.data, "trainB", args.load, cache)
-        CURVE.parent.mkdir(exist_ok=True)
-        if step == 0:
-            CURVE.write_text("step,epochs_a,lr,loss_g_gan,loss_f_gan,loss_cycle,loss_idt,loss_d_b,loss_d_a,"
-                             "seconds\n")
+        curve = learning_curve("cyclegan", ["step", "epochs_a", "lr", "loss_g_gan", "loss_f_gan", "loss_cycle",
+                                            "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
         start = time.time()
@@ -158,8 +155,8 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 epochs = step * args.batch / len(horses)
-                append_row(CURVE, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean),
-                                             f"{time.time() - start:.0f}"])
+                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean),
+                                   f"{time.time() - start:.0f}"])
                 print(f"step {step} ({epochs:.2f} epochs): G {mean[0]:.3f} F {mean[1]:.3f} cycle {mean[2]:.3f} "
                       f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f}", flush=True)
             save_now_and_then()

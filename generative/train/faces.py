@@ -22,11 +22,10 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.faces import Discriminator, Generator
-from generative.train import append_row, every, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CROP_BOX = (9.5, 19.5, 79.5, 89.5)  # the standard CelebA-64 face box on the 89 x 109 images
-CURVE = Path(__file__).resolve().parents[2] / "bench" / "results" / "train-faces-gan.csv"
 CONFIG_G = {"z_dim": 128, "width": 32}
 CONFIG_D = {"width": 32}
 
@@ -93,9 +92,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.export:
         faces = torch.from_numpy(load_faces(args.data, cache)).permute(0, 3, 1, 2)  # uint8
-        CURVE.parent.mkdir(exist_ok=True)
-        if step == 0:
-            CURVE.write_text("step,d_loss,g_loss,d_real,d_fake,seconds\n")
+        curve = learning_curve("faces-gan", ["step", "d_loss", "g_loss", "d_real", "d_fake", "seconds"], fresh=step == 0)
         gen = torch.Generator().manual_seed(step)
         start = time.time()
         save_now_and_then = every(180, checkpoint)
@@ -125,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
             if step % 100 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
-                append_row(CURVE, [step, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}"])
+                append_row(curve, [step, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}"])
                 print(f"step {step}: d_loss {mean[0]:.3f} g_loss {mean[1]:.3f} D(real) {mean[2]:.2f} "
                       f"D(fake) {mean[3]:.2f}", flush=True)
             save_now_and_then()

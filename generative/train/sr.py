@@ -28,12 +28,11 @@ from safetensors.torch import load_file
 
 from generative.sr import PatchDiscriminator, SRNet, Upscaler
 from generative.srmetrics import downscale_x2, psnr_y, resize
-from generative.train import append_row, every, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CONFIG = {"channels": 32, "blocks": 4}
 PATCH = 48  # LR patch side
-RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 DATA = ("BSD200 (200 BSDS500 train JPEGs), random 48-px LR patches, scale jitter 0.5-1, rot90 + flips; "
         "LR = Pillow bicubic x1/2")
 DEFAULT_STEPS = {"psnr": 12_000, "gan": 4_000}
@@ -173,11 +172,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.export:
         images = load_bsd200(args.data, cache)
-        curve = RESULTS / f"train-sr-{args.stage}.csv"
-        curve.parent.mkdir(exist_ok=True)
         columns = ["l1", "adv", "d_loss", "d_real", "d_fake"] if gan else ["l1", "lr"]
-        if not curve.exists() or step == 0:
-            curve.write_text(",".join(["step", *columns, "set5_psnr", "seconds"]) + "\n")
+        curve = learning_curve(f"sr-{args.stage}", ["step", *columns, "set5_psnr", "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         start = time.time()
         save_now_and_then = every(180, checkpoint)

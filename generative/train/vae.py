@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from generative import digits
-from generative.train import append_row, parser, save_checkpoint, start_run
+from generative.train import append_row, learning_curve, parser, save_checkpoint, start_run
 from generative.vae import VAE
 from generative.weights import save_model
 
@@ -31,7 +30,6 @@ MODELS = {
 BATCH = 128
 LR_MAX, LR_MIN = 1e-3, 1e-5
 KL_WARMUP_EPOCHS = 10
-CURVES = Path(__file__).resolve().parents[2] / "bench" / "results"
 
 
 def learning_rate(epoch: int, epochs: int) -> float:
@@ -74,10 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     test_images, test_labels = digits.load(args.data, spec["dataset"], "test")
     train = torch.from_numpy(train_images.astype(np.float32)[:, None] / 255.0)
     test = torch.from_numpy(digits.binarize_static(test_images))
-    curve = CURVES / f"train-{args.model}.csv"
-    curve.parent.mkdir(exist_ok=True)
-    if start == 0 and not args.export:
-        curve.write_text("epoch,lr,kl_weight,train_loss,test_recon,test_kl,test_neg_elbo,seconds\n")
+    curve = learning_curve(args.model, ["epoch", "lr", "kl_weight", "train_loss", "test_recon", "test_kl",
+                                        "test_neg_elbo", "seconds"], fresh=start == 0 and not args.export)
 
     for epoch in range(start, 0 if args.export else epochs):
         t0 = time.time()

@@ -313,8 +313,8 @@ def build(tab: gr.Tab) -> None:
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 with gr.Tab("Upload"):
                     upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
-                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings (click one to encode it)",
-                                elem_id="vae-examples")
+                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], elem_id="vae-examples",
+                                label="Example drawings (click one to encode it)")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
@@ -353,11 +353,10 @@ def build(tab: gr.Tab) -> None:
                   api_visibility="private")
     rest_btn.click(resample_rest, [session, model_dd, seed, *sliders], decoded, api_name="vae_resample")
     # Bad input is caught by a check with no outputs first, so its message does not blank the sliders and map.
+    encoded = [seen, recon, samples, latent, elbo, *sliders]
     encode_btn.click(check_digit, [pad, upload], None, api_visibility="private").success(
-        encode, [session, model_dd, pad, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
-        api_name="vae_encode")
-    upload.change(encode_upload, [session, model_dd, upload, seed], [seen, recon, samples, latent, elbo, *sliders],
-                  api_visibility="private")
+        encode, [session, model_dd, pad, upload, seed], encoded, api_name="vae_encode")
+    upload.change(encode_upload, [session, model_dd, upload, seed], encoded, api_visibility="private")
     interp_btn.click(interpolate, [session, model_dd, start, end], interp, api_name="vae_interpolate")
     prior_btn.click(prior_samples, [model_dd, seed], prior, api_name="vae_prior")
     grid_btn.click(manifold, [session, model_dd, *sliders], grid, api_name="vae_manifold")
