@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import pytest
 
 from generative.ui import gmm as tab
-from generative.ui.plots import SIZE_PX, View, draw_mixture
+from generative.ui.plots import SIZE_PX, View, criteria_figure, draw_mixture
 
 CONTROLS = dict(k=3, covariance_type="full", seed=0, reg_covar="1e-6")
 
@@ -120,9 +121,55 @@ def test_example_csv_loads_and_sets_a_bandwidth():
 
 
 def test_bic_prefers_three_components_on_three_blobs():
-    table, text = tab.information_criteria(_with_preset(), "full", 0, "1e-6")
-    assert sorted(set(table.K)) == list(range(1, 9))
+    image, text = tab.information_criteria(_with_preset(), "full", 0, "1e-6")
+    assert image.ndim == 3 and image.shape[2] == 3
     assert "BIC prefers K = 3" in text
+
+
+def test_the_criteria_chart_has_a_legend_and_whole_number_k_ticks():
+    table = pd.DataFrame([(k, c, 100.0 + k * (1 if c == "BIC" else 0.5)) for k in range(1, 9) for c in ("BIC", "AIC")],
+                         columns=["K", "criterion", "value"])
+    (ax,) = criteria_figure(table).axes
+    (legend,) = ax.figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["BIC", "AIC", "lowest"]
+    assert list(ax.get_xticks()) == list(range(1, 9))
+
+
+@pytest.mark.parametrize("k", [0, 1000, 2.5, 1e30, float("nan"), None])
+def test_a_bad_k_gets_a_message_and_is_never_clamped(k):
+    pg = _with_preset()
+    with pytest.raises(gr.Error, match="K must be a whole number from 1 to 10"):
+        tab.step(pg, **{**CONTROLS, "k": k}, show_samples=False)
+    with pytest.raises(gr.Error, match="K must be a whole number"):
+        tab.restarts(pg, k, "full", 0, "1e-6", 3)
+    assert pg.model is None
+
+
+@pytest.mark.parametrize("seed", [1e30, 2.5, -1])
+def test_a_bad_seed_gets_a_message(seed):
+    with pytest.raises(gr.Error, match="seed must be a whole number"):
+        tab.step(_with_preset(), **{**CONTROLS, "seed": seed}, show_samples=False)
+
+
+def test_run_right_after_a_new_k_fits_the_new_k():
+    """The first Run after typing a new K is never swallowed: the controls travel with the click."""
+    pg = _with_preset()
+    list(tab.run(pg, **CONTROLS, show_samples=False))
+    assert pg.model.n_components == 3
+    frames = list(tab.run(pg, **{**CONTROLS, "k": 5}, show_samples=False))
+    assert pg.model.n_components == 5 and len(pg.history) == len(frames)
+    assert "K = 5" in frames[-1][2] and "Press Step" not in frames[-1][2]
+    assert len(frames[-1][3]) == 5  # the parameter table shows the new fit
+
+
+def test_step_continues_the_fit_while_the_controls_are_unchanged():
+    pg = _with_preset()
+    tab.step(pg, **CONTROLS, show_samples=False)
+    model = pg.model
+    tab.step(pg, **CONTROLS, show_samples=False)
+    assert pg.model is model and len(pg.history) == 2
+    tab.step(pg, **{**CONTROLS, "covariance_type": "diag"}, show_samples=False)
+    assert pg.model is not model and len(pg.history) == 1
 
 
 def test_restarts_list_one_row_per_seed():

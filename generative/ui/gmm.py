@@ -16,8 +16,8 @@ import pandas as pd
 
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture, KernelDensity
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
-from generative.ui.inputs import seed_value
-from generative.ui.plots import View, draw_density_comparison, draw_mixture
+from generative.ui.inputs import number_box, seed_value, whole_number
+from generative.ui.plots import View, draw_criteria, draw_density_comparison, draw_mixture
 
 MAX_K = 10
 BIC_MAX_K = 8
@@ -41,24 +41,35 @@ COLLAPSE_NOTE = (
 
 @dataclass
 class Playground:
-    """One visitor's points, canvas window, mixture being fitted and its log-likelihood history."""
+    """One visitor's points, canvas window, mixture being fitted (and the settings it was started with)
+    and its log-likelihood history."""
 
     points: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     view: View = field(default_factory=View)
     model: GaussianMixture | None = None
     history: list[float] = field(default_factory=list)
+    settings: tuple = ()
 
 
 # ---------------------------------------------------------------------------------- helpers
+def k_value(k: object) -> int:
+    """The number of components typed in the K box, or a ``gr.Error`` saying what K may be."""
+    return whole_number(k, "K", 1, MAX_K)
+
+
 def _model_for(pg: Playground, k: float, covariance_type: str, seed: float | None, reg_covar: str) -> GaussianMixture:
-    """The playground's mixture, created from the controls if there is none yet."""
-    if pg.model is None:
+    """The playground's mixture; a new one when there is none yet or the controls no longer match it.
+
+    The controls travel with every Step and Run, so a click right after typing a new K fits that K:
+    no separate "settings changed" event can race with the click and undo its fit.
+    """
+    settings = (k_value(k), covariance_type, seed_value(seed), reg_covar)
+    if pg.model is None or pg.settings != settings:
         if len(pg.points) == 0:
             raise gr.Error("Add points first: click the canvas, pick a preset or upload a CSV.")
-        pg.model = GaussianMixture(
-            int(k), covariance_type=covariance_type, reg_covar=float(reg_covar), random_state=seed_value(seed), max_iter=1
-        )
-        pg.history = []
+        pg.model = GaussianMixture(settings[0], covariance_type=covariance_type, reg_covar=float(reg_covar),
+                                   random_state=settings[2], max_iter=1)
+        pg.settings, pg.history = settings, []
     if pg.model.n_components > len(pg.points):
         raise gr.Error(
             f"K = {pg.model.n_components} needs at least {pg.model.n_components} points, but there are "
@@ -234,7 +245,7 @@ def _need_points(pg: Playground, k: int, at_least: int = 1) -> None:
 
 
 def information_criteria(pg: Playground, covariance_type: str, seed: float | None, reg_covar: str,
-                         progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, str]:
+                         progress: gr.Progress = gr.Progress()) -> tuple[np.ndarray, str]:
     """BIC and AIC of fits with K = 1..8 on the current points."""
     _need_points(pg, 2)
     ks = list(range(1, min(BIC_MAX_K, len(pg.points)) + 1))
@@ -248,7 +259,7 @@ def information_criteria(pg: Playground, covariance_type: str, seed: float | Non
         f"Lower is better. **BIC prefers K = {best['BIC']}**, AIC prefers K = {best['AIC']}. "
         "Both add a penalty per parameter to −2 × log-likelihood; BIC's penalty grows with the number of points."
     )
-    return table, text
+    return draw_criteria(table), text
 
 
 def _fit(points: np.ndarray, k: int, covariance_type: str, seed: float | None, reg_covar: str,
@@ -264,11 +275,12 @@ def _fit(points: np.ndarray, k: int, covariance_type: str, seed: float | None, r
 def restarts(pg: Playground, k: float, covariance_type: str, seed: float | None, reg_covar: str, n_restarts: float,
              progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, str]:
     """Fit from several seeds and list the final log-likelihoods: EM finds local optima."""
-    _need_points(pg, int(k))
+    k = k_value(k)
+    _need_points(pg, k)
     first = seed_value(seed)
     rows = []
     for s in progress.tqdm(range(first, first + int(n_restarts)), desc="restarts"):
-        model = _fit(pg.points, int(k), covariance_type, seed, reg_covar, random_state=s)
+        model = _fit(pg.points, k, covariance_type, seed, reg_covar, random_state=s)
         rows.append((s, round(model.score(pg.points), 4), model.n_iter_, model.converged_))
     table = pd.DataFrame(rows, columns=["seed", "log-likelihood", "iterations", "converged"])
     table = table.sort_values("log-likelihood", ascending=False, ignore_index=True)
@@ -284,17 +296,18 @@ def restarts(pg: Playground, k: float, covariance_type: str, seed: float | None,
 def compare_kde(pg: Playground, k: float, covariance_type: str, seed: float | None, reg_covar: str,
                 bandwidth: float) -> tuple[np.ndarray, str]:
     """GMM and KDE fitted on 80 % of the points, both scored on the held-out 20 %."""
-    _need_points(pg, int(k) + 2, at_least=10)
+    k = k_value(k)
+    _need_points(pg, k + 2, at_least=10)
     rng = np.random.default_rng(seed_value(seed))
     order = rng.permutation(len(pg.points))
     n_test = max(2, round(0.2 * len(pg.points)))
     test, train = pg.points[order[:n_test]], pg.points[order[n_test:]]
-    if len(train) < int(k):
-        raise gr.Error(f"The 80 % training split has {len(train)} points, fewer than K = {int(k)}: lower K.")
-    gmm = _fit(train, int(k), covariance_type, seed, reg_covar)
+    if len(train) < k:
+        raise gr.Error(f"The 80 % training split has {len(train)} points, fewer than K = {k}: lower K.")
+    gmm = _fit(train, k, covariance_type, seed, reg_covar)
     kde = KernelDensity(bandwidth=float(bandwidth)).fit(train)
     image = draw_density_comparison(train, test, pg.view, {
-        f"GMM, K = {int(k)} ({covariance_type})": gmm.score_samples,
+        f"GMM, K = {k} ({covariance_type})": gmm.score_samples,
         f"KDE, h = {float(bandwidth):.3g}": kde.score_samples,
     })
     g_train, g_test = gmm.score(train), gmm.score(test)
@@ -329,8 +342,8 @@ def build(tab: gr.Tab) -> None:
             gr.Examples([[str(EXAMPLE_CSV)]], inputs=[csv_file], label="Example CSV")
         with gr.Column(scale=4, min_width=320):
             with gr.Row():
-                k_slider = gr.Slider(1, MAX_K, value=3, step=1, label="K (components)")
-                seed_box = gr.Number(value=0, label="Seed", precision=0)
+                k_box = number_box(value=3, label=f"K (components, 1–{MAX_K})", step=1, elem_id="gmm-k")
+                seed_box = number_box(value=0, label="Seed", step=1, elem_id="gmm-seed")
             cov_radio = gr.Radio(list(COVARIANCE_TYPES), value="full", label="Covariance type",
                                  info="full: any ellipse · tied: one shared ellipse · diag: axis-aligned · spherical: circles")
             reg_dropdown = gr.Dropdown(REG_COVAR_CHOICES, value="1e-6", label="reg_covar",
@@ -343,14 +356,16 @@ def build(tab: gr.Tab) -> None:
             samples_box = gr.Checkbox(label="Overlay samples drawn from the fitted mixture (×)")
             status = gr.Markdown(_status(Playground()), elem_id="gmm-status")
             loglik_plot = gr.LinePlot(_history_frame(Playground()), x="iteration", y="log-likelihood", height=220,
-                                      label="Log-likelihood per iteration (nats per point)")
+                                      label="Log-likelihood per iteration (nats per point)", y_axis_format=".3f",
+                                      x_axis_format="d", elem_id="gmm-loglik")
             params = gr.Dataframe(_params_table(Playground()), label="Parameters: weights π, means μ, covariances Σ",
                                   interactive=False, elem_id="gmm-params")
     with gr.Accordion("Model selection: BIC / AIC for K = 1..8, and restarts from several seeds", open=False):
         with gr.Row():
             with gr.Column():
                 bic_btn = gr.Button("Compute BIC and AIC")
-                bic_plot = gr.LinePlot(x="K", y="value", color="criterion", height=240, label="Information criteria")
+                bic_plot = gr.Image(label="Information criteria", show_label=False, interactive=False, format="png",
+                                    elem_id="gmm-bic", buttons=["download"])
                 bic_text = gr.Markdown()
             with gr.Column():
                 with gr.Row():
@@ -367,7 +382,7 @@ def build(tab: gr.Tab) -> None:
         compare_image = gr.Image(label="log-density contours", interactive=False, format="png")
         compare_text = gr.Markdown()
 
-    controls = [k_slider, cov_radio, seed_box, reg_dropdown]
+    controls = [k_box, cov_radio, seed_box, reg_dropdown]
     shown = [state, canvas, status, params, loglik_plot]
     canvas.select(add_point, [state, samples_box], shown, api_visibility="private", trigger_mode="multiple")
     undo_btn.click(undo_point, [state, samples_box], shown, api_name="gmm_undo")
@@ -379,9 +394,6 @@ def build(tab: gr.Tab) -> None:
     run_event = run_btn.click(run, [state, *controls, samples_box], shown, api_name="gmm_run")
     stop_btn.click(None, cancels=[run_event])
     reset_btn.click(reset, [state, samples_box], shown, api_name="gmm_reset")
-    for control in (cov_radio, seed_box, reg_dropdown):
-        control.change(reset, [state, samples_box], shown, api_visibility="private")
-    k_slider.release(reset, [state, samples_box], shown, api_visibility="private")
     samples_box.change(redraw, [state, samples_box], canvas, api_visibility="private")
     bic_btn.click(information_criteria, [state, cov_radio, seed_box, reg_dropdown], [bic_plot, bic_text],
                   api_name="gmm_bic")

@@ -10,6 +10,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 
 SIZE_PX = 560
@@ -160,3 +161,27 @@ def draw_density_comparison(
         ax.scatter(test[:, 0], test[:, 1], s=16, facecolors="none", edgecolors="#d62728", linewidths=0.8)
         ax.set_title(title, fontsize=11)
     return to_array(fig)
+
+
+def criteria_figure(table) -> Figure:
+    """BIC and AIC against K (a frame of K, criterion, value): one line each, a legend, whole-number K ticks."""
+    fig = Figure(figsize=(5.6, 3.2), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for k, (name, rows) in enumerate(table.groupby("criterion", sort=False)):
+        ax.plot(rows.K, rows.value, marker="o", color=PALETTE[k], label=name)
+        best = rows.loc[rows.value.idxmin()]
+        ax.plot(best.K, best.value, marker="*", markersize=15, color=PALETTE[k], markeredgecolor="white")
+    ax.set_xticks(sorted(table.K.unique()))
+    ax.set_xlabel("K (components)")
+    ax.set_ylabel("criterion (lower is better)")
+    ax.grid(True, color="#eee", linewidth=0.6)
+    fig.legend(loc="outside upper center", ncols=3, fontsize=9, frameon=False,
+               handles=[*ax.get_lines()[::2], Line2D([], [], marker="*", linestyle="", color="#555", markersize=11)],
+               labels=[*table.criterion.unique(), "lowest"])
+    return fig
+
+
+def draw_criteria(table) -> np.ndarray:
+    """:func:`criteria_figure` as an (H, W, 3) uint8 array."""
+    return to_array(criteria_figure(table))

@@ -1,0 +1,58 @@
+"""Number boxes, plots and drawing as a careful user meets them in a real browser (Chromium via Playwright)."""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import CHROMIUM, FLAGS, SHOTS, _open  # noqa: F401  (the fixtures' settings)
+
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def test_gmm_run_right_after_typing_k_fits_that_k(browser, app_url):
+    page = _open(browser, app_url)
+    status = page.locator("#gmm-status")
+    page.locator("#gmm-presets").get_by_text("blobs").click()
+    expect(status).to_contain_text("300 points")
+    page.locator("#gmm-run").click()
+    expect(status).to_contain_text("K = 3", timeout=30_000)
+    expect(status).to_contain_text("converged", timeout=30_000)
+    for k in (5, 2, 4):  # type a new K, then click Run at once: the first click is never swallowed
+        page.locator("#gmm-k input").fill(str(k))
+        page.locator("#gmm-run").click()
+        expect(status).to_contain_text(f"K = {k}", timeout=30_000)
+        expect(status).to_contain_text("converged", timeout=30_000)
+    page.close()
+
+
+@pytest.mark.parametrize("typed, message", [("1000", "K must be a whole number from 1 to 10; got 1000"),
+                                            ("2.5", "K must be a whole number from 1 to 10; got 2.5")])
+def test_gmm_bad_k_gets_a_message_not_a_clamp(browser, app_url, typed, message):
+    page = _open(browser, app_url)
+    page.locator("#gmm-presets").get_by_text("blobs").click()
+    expect(page.locator("#gmm-status")).to_contain_text("300 points")
+    page.locator("#gmm-k input").fill(typed)
+    page.locator("#gmm-step").click()
+    expect(page.get_by_text(message).first).to_be_visible(timeout=15_000)
+    expect(page.locator("#gmm-k input")).to_have_value(typed)  # nothing was clamped behind the user's back
+    page.close()
+
+
+def test_gmm_huge_seed_gets_a_message(browser, app_url):
+    page = _open(browser, app_url)
+    page.locator("#gmm-presets").get_by_text("blobs").click()
+    expect(page.locator("#gmm-status")).to_contain_text("300 points")
+    page.locator("#gmm-seed input").fill("1e30")
+    page.locator("#gmm-step").click()
+    expect(page.get_by_text("The seed must be a whole number from 0 to 4294967295").first).to_be_visible(timeout=15_000)
+    page.close()
