@@ -35,10 +35,13 @@ def _exif(orientation: int) -> Image.Exif:
     return exif
 
 
-def make_odd_files(folder: Path) -> dict[str, Path]:
-    """Write 34 odd files into ``folder``: name -> path. Each must give a correct result or a clear message."""
+def make_odd_files(folder: Path, picture: np.ndarray | None = None) -> dict[str, Path]:
+    """Write 34 odd files into ``folder``: name -> path. Each must give a correct result or a clear message.
+
+    The readable ones are variants of ``picture`` ((H, W, 3) uint8; a colourful test picture by default)."""
     folder.mkdir(parents=True, exist_ok=True)
-    photo = Image.fromarray(_photo())
+    base = _photo() if picture is None else picture
+    photo = Image.fromarray(base)
     grey = photo.convert("L")
     files: dict[str, Path] = {}
 
@@ -83,7 +86,7 @@ def make_odd_files(folder: Path) -> dict[str, Path]:
     save("cmyk.tif", photo.convert("CMYK"))
     save("exif-rotated-6.jpg", photo, exif=_exif(6))
     save("exif-rotated-8.jpg", photo, exif=_exif(8))
-    frames = [Image.fromarray(_photo()), Image.fromarray(255 - _photo())]
+    frames = [Image.fromarray(base), Image.fromarray(255 - base)]
     files["animated.gif"] = folder / "animated.gif"
     frames[0].save(files["animated.gif"], save_all=True, append_images=frames[1:], duration=100, loop=0)
     save("photo.webp", photo)

@@ -78,6 +78,23 @@ def test_elbo_prefers_a_digit_to_noise():
     assert digit_cost + 50 < noise_cost
 
 
+@pytest.mark.parametrize("name", [n for n in ("vae-mnist-2d", "vae-mnist") if n in TRAINED])
+def test_elbo_of_digits_drawn_here_is_near_the_test_set_figure(name):
+    """Digits drawn here (and the tab's examples) cost about what MNIST test digits cost in the manifest: an
+    encoder that ignored its input (every μ = 0) would make them cost two to four times more."""
+    from generative.images import load_rgb
+
+    model = generative.load(name, device="cpu")
+    drawn = [preprocess_digit(_drawn(strokes)) for strokes in DIGITS.values()]
+    drawn += [preprocess_digit(load_rgb(path)) for path in tab.EXAMPLES]
+    x = torch.from_numpy(np.stack(drawn))[:, None]
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        recon, kl = zip(*(model.elbo_terms(x, gen) for _ in range(16)))
+    neg_elbo = (torch.stack(recon).mean(dim=0) + kl[0]).mean().item()
+    assert neg_elbo < 1.25 * generative.weights.training_record(name)[1]["test_neg_elbo_nats"]
+
+
 def test_class_prototypes_decode_to_different_images(model):
     with torch.no_grad():
         images = model.decode(model.class_means).reshape(10, -1)
@@ -99,6 +116,31 @@ def test_tab_encodes_a_drawing_and_reports_the_elbo():
         tab.interpolate(session, name, "your drawing", "your previous drawing")
     tab.encode(session, name, None, tab.EXAMPLES[0], 0)
     assert tab.interpolate(session, name, "your drawing", "your previous drawing").shape == (224, 10 * 224)
+
+
+def _grey(path: str) -> np.ndarray:
+    """A digit panel as the browser receives it, back at 28 x 28 in [0, 1] (the tab zooms by repeating pixels)."""
+    return np.asarray(Image.open(path).convert("L"), dtype=np.float64)[::tab.ZOOM, ::tab.ZOOM] / 255
+
+
+@pytest.mark.parametrize("name", [n for n in ("vae-mnist", "vae-mnist-2d") if n in TRAINED][:1])
+def test_encode_endpoint_reconstructs_each_example_and_tells_them_apart(app_url, name):
+    """Through the server, as the Encode button: each example digit comes back close to itself and far from the
+    others, and different digits get different codes."""
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    empty_pad = {"background": None, "layers": [], "composite": None}
+    seen, recon, codes = [], [], []
+    for path in tab.EXAMPLES:
+        outputs = client.predict(name, empty_pad, handle_file(path), 0, api_name="/vae_encode")
+        seen.append(_grey(outputs[0]))
+        recon.append(_grey(outputs[1]))
+        codes.append(np.array(outputs[5:], dtype=float))
+    error = np.array([[np.abs(r - s).mean() for s in seen] for r in recon])  # reconstruction i vs input j
+    assert error.diagonal().max() < 0.1
+    assert (error.diagonal() < 0.5 * (error + np.eye(len(seen))).min(axis=1)).all()
+    assert min(np.abs(a - b).sum() for i, a in enumerate(codes) for b in codes[i + 1:]) > 1.0
 
 
 def test_an_upload_is_encoded_at_once_and_a_cleared_box_changes_nothing():
