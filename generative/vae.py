@@ -73,6 +73,24 @@ class VAE(nn.Module):
         return recon, kl
 
     @torch.no_grad()
+    def posterior(self, x: torch.Tensor, n: int, generator: torch.Generator | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q(z | x) of one image x (1, 1, 28, 28): its mean and standard deviation (latent_dim,) each,
+        and ``n`` samples z = mu + sigma * eps, (n, latent_dim)."""
+        mu, logvar = self.encode(x)
+        sigma = torch.exp(0.5 * logvar)
+        eps = torch.randn((n, self.latent_dim), generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu[0], sigma[0], mu + sigma * eps
+
+    @torch.no_grad()
+    def elbo_estimate(self, x: torch.Tensor, n_samples: int = 64,
+                      generator: torch.Generator | None = None) -> tuple[float, float]:
+        """The two ELBO terms of one image x, in nats: -E_q[log p(x | z)] averaged over ``n_samples`` draws
+        z ~ q(z | x), and KL(q(z | x) || N(0, I)) (exact). ELBO = -(first + second)."""
+        recon, kl = zip(*(self.elbo_terms(x, generator) for _ in range(n_samples)))
+        return float(torch.cat(recon).mean()), float(kl[0][0])
+
+    @torch.no_grad()
     def importance_nll(self, x: torch.Tensor, k: int = 1000, chunk: int = 250,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """-log p(x) estimated with k importance samples from q(z | x) (the IWAE bound), per image."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, SHOTS, _open  # noqa: F401  (the fixtures' settings)
+from test_browser import CHROMIUM, FLAGS, _open, _select_tab
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
@@ -55,4 +55,26 @@ def test_gmm_huge_seed_gets_a_message(browser, app_url):
     page.locator("#gmm-seed input").fill("1e30")
     page.locator("#gmm-step").click()
     expect(page.get_by_text("The seed must be a whole number from 0 to 4294967295").first).to_be_visible(timeout=15_000)
+    page.close()
+
+
+def test_vae_drawing_works_on_the_first_drag(browser, app_url):
+    page = _open(browser, app_url, 390, 844)
+    _select_tab(page, "VAE latent slider")
+    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
+    pad = page.locator("#vae-pad")
+    pad.scroll_into_view_if_needed()
+    expect(pad.get_by_text("Draw one digit")).to_be_visible()
+    canvas = pad.locator("canvas").first
+    page.wait_for_timeout(1000)  # the brush is picked once the pad is shown
+    box = canvas.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    for step in range(1, 21):  # no tool chosen by hand: the first drag draws
+        page.mouse.move(x, box["y"] + (0.2 + 0.03 * step) * box["height"])
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") == ""
+    page.locator("#vae-encode").click()
+    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
     page.close()

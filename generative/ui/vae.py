@@ -31,6 +31,14 @@ ZOOM = 8  # 28 px digits are shown at 224 px
 DRAWINGS = ["your drawing", "your previous drawing"]
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 EXAMPLES = [str(ASSETS / f"digit_{n}.png") for n in ("two", "five", "nine")]
+# Gradio's sketchpad starts with no tool, so a first drag would select text: pick the brush once it is shown.
+PICK_BRUSH_JS = """
+const timer = setInterval(() => {
+  const pad = document.querySelector('#vae-pad');
+  const brush = pad && pad.querySelector('button[aria-label="Brush"]');
+  if (brush && brush.offsetParent) { pad.style.userSelect = 'none'; brush.click(); clearInterval(timer); }
+}, 250);
+"""
 INTRO = """
 A **variational autoencoder** squeezes each image through a small latent code. Its encoder outputs a **mean μ and a
 standard deviation σ** for every latent dimension; a sample z = μ + σ·ε passes this bottleneck and the decoder turns z
@@ -158,6 +166,12 @@ def change_model(session: VaeSession, name: str) -> tuple:
             gr.Button(visible=d > N_SLIDERS), note, *sliders)
 
 
+def forget_old_model(name: str) -> tuple:
+    """After a model switch: the new model's classes as interpolation end points, and every picture and text
+    that the old model made (encoding, interpolation, prior samples, manifold) cleared."""
+    return (*class_choices(name), *[None] * 6, "")
+
+
 def click_map(session: VaeSession, name: str, evt: gr.SelectData, *sliders: float) -> tuple:
     """A click on the map sets z₁, z₂ there and decodes."""
     xy = MAP_VIEW.pixel_to_data(*evt.index)
@@ -204,13 +218,10 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
     """Encode a drawn or uploaded digit: μ and σ on the map, reconstruction, samples of q(z|x), the ELBO."""
     model = _model(name)
     x = torch.from_numpy(_digit_from(drawing, upload))[None, None]
-    mu, logvar = model.encode(x)
-    sigma = torch.exp(0.5 * logvar)
     gen = torch.Generator().manual_seed(seed_value(seed))
-    z = mu + sigma * torch.randn((8, model.latent_dim), generator=gen)
-    recon_terms, kl_terms = zip(*(model.elbo_terms(x, gen) for _ in range(64)))
-    recon, kl = float(torch.cat(recon_terms).mean()), float(kl_terms[0][0])
-    mu_np, sigma_np = mu[0].numpy(), sigma[0].numpy()
+    mu, sigma, z = model.posterior(x, 8, gen)
+    recon, kl = model.elbo_estimate(x, 64, gen)
+    mu_np, sigma_np = mu.numpy(), sigma.numpy()
     session.drawings = [*session.drawings[-1:], mu_np]
     shown = min(model.latent_dim, N_SLIDERS)
     table = "| | " + " | ".join(f"z{i + 1}" for i in range(shown)) + " |\n|---|" + "---|" * shown + "\n"
@@ -226,7 +237,7 @@ def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | N
     if model.latent_dim > N_SLIDERS:
         session.rest[name] = mu_np[N_SLIDERS:].astype(np.float32)
     sliders += [0.0] * (N_SLIDERS - shown)
-    return (_show(x), _show(model.decode(mu)), _show(model.decode(z)),
+    return (_show(x), _show(model.decode(mu[None])), _show(model.decode(z)),
             latent_map(name, (sliders[0], sliders[1]), mu_np, sigma_np), text, *sliders)
 
 
@@ -307,10 +318,11 @@ def build(tab: gr.Tab) -> None:
         with gr.Column(scale=1, min_width=280):
             with gr.Tabs():
                 with gr.Tab("Draw"):
-                    pad = gr.Sketchpad(label="Draw one digit (pick the brush on the left first)", type="numpy",
+                    pad = gr.Sketchpad(label="Draw one digit", type="numpy",
                                        image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True, layers=False,
                                        transforms=(), elem_id="vae-pad",
                                        brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
+                    gr.HTML("", js_on_load=PICK_BRUSH_JS, padding=False)
                 with gr.Tab("Upload"):
                     upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
                     gr.Examples([[path] for path in EXAMPLES], inputs=[upload], elem_id="vae-examples",
@@ -330,19 +342,23 @@ def build(tab: gr.Tab) -> None:
             start = gr.Dropdown([*DRAWINGS, *_labels(first)], value=_labels(first)[3], label="From", scale=1)
             end = gr.Dropdown([*DRAWINGS, *_labels(first)], value=_labels(first)[8], label="To", scale=1)
             interp_btn = gr.Button("Interpolate (10 steps)", scale=1)
-        interp = gr.Image(label="Decoded along the straight line between two codes (a class = its mean μ over the "
-                                "test set; a drawing = its μ)",
-                          interactive=False, format="png", elem_classes=["pixelated"])
+        gr.Markdown("Decoded along the straight line between two codes (a class = its mean μ over the test set; "
+                    "a drawing = its μ):")
+        interp = gr.Image(label="Interpolation", show_label=False, interactive=False, format="png",
+                          elem_classes=["pixelated"], elem_id="vae-interp", buttons=["download"])
         with gr.Row():
             prior_btn = gr.Button("16 samples from the prior N(0, I)")
             grid_btn = gr.Button("Manifold: decode a 15 × 15 grid over z₁, z₂")
-        prior = gr.Image(label="Samples from the prior", interactive=False, format="png", elem_classes=["pixelated"])
-        grid = gr.Image(label="Manifold", interactive=False, format="png", elem_classes=["pixelated"])
+        prior = gr.Image(label="Samples from the prior", show_label=False, interactive=False, format="png",
+                         elem_classes=["pixelated"], elem_id="vae-prior", buttons=["download"])
+        grid = gr.Image(label="Manifold", show_label=False, interactive=False, format="png",
+                        elem_classes=["pixelated"], elem_id="vae-grid", buttons=["download"])
 
     shown = [decoded, latent, rest_btn, note, *sliders]
     tab.select(open_tab, [session, model_dd], shown, api_visibility="private")
     model_dd.change(change_model, [session, model_dd], shown, api_name="vae_model").then(
-        class_choices, model_dd, [start, end], api_visibility="private")
+        forget_old_model, model_dd, [start, end, seen, recon, samples, interp, prior, grid, elbo],
+        api_visibility="private")
     for i, s in enumerate(sliders):
         s.change(decode_sliders, [session, model_dd, *sliders], decoded, trigger_mode="always_last",
                  show_progress="hidden", **({"api_name": "vae_decode"} if i == 0 else {"api_visibility": "private"}))
