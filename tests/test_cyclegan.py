@@ -218,6 +218,13 @@ def test_odd_uploads_give_a_result_or_a_clear_message(tmp_path):
     assert answered["exif-rotated-6.jpg"][0][1].shape == (upright[1], upright[0], 3)
 
 
+def striped_flank(size: int, period: int = 6) -> np.ndarray:
+    """A zebra's flank filling the frame: black and white stripes ``period`` px apart, gently waving."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    stripes = ((xx + 4 * np.sin(yy / 12)) // (period / 2)) % 2 * 230 + 15
+    return np.repeat(stripes.astype(np.uint8)[..., None], 3, axis=2)
+
+
 @pytest.mark.skipif("horse-zebra-classifier" not in generative.available(), reason="no classifier weights")
 def test_classifier_takes_any_size_and_gives_probabilities():
     classifier = generative.load("horse-zebra-classifier", device="cpu")
@@ -225,6 +232,11 @@ def test_classifier_takes_any_size_and_gives_probabilities():
     p = classifier.prob_zebra(images)
     assert p.shape == (3,) and ((0 <= p) & (p <= 1)).all()
     assert classifier.prob_zebra(images[:1])[0] < 0.5  # a plain brown horse is no zebra
+    # It was trained on photos in which the animal fills much of the frame: a close-up of a zebra's flank (fine
+    # wavy stripes) is a zebra, the same close-up of a brown coat is not; a classifier with one answer fails.
+    flank = striped_flank(256)
+    brown = np.full_like(flank, (140, 90, 50))
+    assert classifier.prob_zebra([brown])[0] < 0.5 < classifier.prob_zebra([flank])[0]
 
 
 def _body_saturation(image: np.ndarray, mask: np.ndarray) -> float:
@@ -240,6 +252,53 @@ def _body_gradients(image: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     return float(across), float(along)
 
 
+def _upright_stripes_on_the_coat(horse: np.ndarray, fake_zebra: np.ndarray) -> None:
+    """G(horse) has upright stripes where the drawn horse's coat was flat brown (steps 0 and 0)."""
+    body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
+    across, along = _body_gradients(fake_zebra, body)
+    assert across > 1.4 * along and across > 10, (across, along)
+
+
+@trained
+def test_the_tab_and_the_server_show_the_stripes(app_url, tmp_path):
+    """What a user is shown, by the handler and through the server, is the striped horse, not the upload."""
+    from gradio_client import Client, handle_file
+
+    from generative.ui import cyclegan as tab
+
+    horse = drawn_animal(False, 128)
+    Image.fromarray(horse).save(tmp_path / "horse.png")
+    (shown_x, shown_y), *_ = tab.translate(str(tmp_path / "horse.png"), "horse → zebra", tab.FAST,
+                                           progress=lambda *a, **k: None)
+    np.testing.assert_array_equal(shown_x, horse)
+    _upright_stripes_on_the_coat(horse, shown_y)
+    slider, *_ = Client(app_url, verbose=False).predict(handle_file(str(tmp_path / "horse.png")), "horse → zebra",
+                                                        tab.FAST, api_name="/cyclegan_translate")
+    served = np.asarray(Image.open(slider[1]).convert("RGB"))
+    to_handler, to_upload = (np.abs(served.astype(int) - image).mean() for image in (shown_y, horse))
+    assert to_handler < to_upload / 3, (to_handler, to_upload)  # the handler's picture (sent as lossy WebP)
+    _upright_stripes_on_the_coat(horse, served)
+
+
+@trained
+@pytest.mark.skipif("horse-zebra-classifier" not in generative.available(), reason="no classifier weights")
+@pytest.mark.xfail(strict=True, reason=(
+    "the original cartoon check, restored with its original bounds. The 3,892-iteration weights (f763fdb) met it "
+    "(saturation 0.55x, P(zebra) 0.998); the 10,500-iteration weights (a0a6062) do not (0.74x, 0.21), although "
+    "they score better on held-out photos (83.5 % vs 69.6 % zebra). Strict: weights that meet it again make this "
+    "test fail until the mark is removed (see the CycleGAN second pass)."))
+def test_trained_g_paints_a_brown_horse_black_and_white_and_f_colours_a_zebra():
+    """Untrained generators only add coloured noise; trained ones swap a brown coat for a zebra's and back."""
+    g, f = (generative.load(name, device="cpu") for name in NAMES)
+    classifier = generative.load("horse-zebra-classifier", device="cpu")
+    horse, zebra = drawn_animal(False, 128), drawn_animal(True, 128)
+    body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
+    fake_zebra, fake_horse = g(horse), f(zebra)
+    assert _body_saturation(fake_zebra, body) < 0.6 * _body_saturation(horse, body)  # brown (90) -> black and white
+    assert 15 < _body_saturation(fake_horse, body) < 80  # black and white (0) -> some colour, not noise
+    assert classifier.prob_zebra([horse])[0] < 0.5 < classifier.prob_zebra([fake_zebra])[0]
+
+
 @trained
 def test_trained_g_stripes_a_brown_horse_and_f_colours_a_zebra():
     """Untrained generators add coloured noise, as strong up-down as left-right; trained ones paint upright
@@ -248,8 +307,8 @@ def test_trained_g_stripes_a_brown_horse_and_f_colours_a_zebra():
     horse, zebra = drawn_animal(False, 128), drawn_animal(True, 128)
     body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
     fake_zebra, fake_horse = g(horse), f(zebra)
-    across, along = _body_gradients(fake_zebra, body)
-    assert across > 1.4 * along and across > 10  # upright stripes where the coat was flat (0 and 0)
+    _upright_stripes_on_the_coat(horse, fake_zebra)
+    # 0.8 was set with the weights of a0a6062 (measured 0.74); the original 0.6 is in the strict xfail test above
     assert _body_saturation(fake_zebra, body) < 0.8 * _body_saturation(horse, body)  # less brown (90)
     assert 15 < _body_saturation(fake_horse, body) < 80  # black and white (0) -> some colour, not noise
     assert _body_gradients(fake_horse, body)[0] < 0.7 * _body_gradients(zebra, body)[0]  # weaker stripes
