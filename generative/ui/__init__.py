@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import atomic_cache, cyclegan, faces, gmm, sr, vae
+from generative.ui import atomic_cache, cyclegan, faces, gmm, links, sr, vae
 
 atomic_cache.install()
 
@@ -35,10 +35,12 @@ def build_demo() -> gr.Blocks:
     """The whole app: a header and the five tabs, in the order of the course."""
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(HEADER)
-        with gr.Tabs():
+        note = links.note_box()
+        with gr.Tabs() as tabs:
             for label, build in TABS:
                 with gr.Tab(label) as tab:
                     build(tab)
+        links.install(demo, tabs, note)
     return demo
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 import generative
 from generative.cyclegan import MAX_SIDE
-from generative.ui import pending
+from generative.ui import links, pending
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -22,6 +22,7 @@ SIDES = {FAST: 256, FULL: MAX_SIDE}
 MIN_SIDE = 16
 PANEL_PX = 384
 EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "chelsea_cat.jpg"
+EXAMPLES = [EXAMPLE]  # the first one is what the tab opens on
 INTRO = """
 **CycleGAN** learns two translators from *unpaired* photos: **G** turns horses into zebras and **F** zebras into
 horses. Adversarial losses make G(x) look like a zebra to a zebra critic; the **cycle loss** asks that
@@ -82,6 +83,20 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     return (x, y), _thumb(x), _thumb(y), _thumb(x_back), heat, summary
 
 
+def open_example(photo: str, direction: str, resolution: str) -> tuple:
+    """An example photo in the upload box and its translation: how the first visit (or a link) opens the tab."""
+    return photo, *translate(photo, direction, resolution, progress=lambda *args, **kwargs: None)
+
+
+def link_state(values: dict, path: str | None) -> str:
+    """Copy link: which example photo is loaded; a note when it is the user's own photo."""
+    example = links.example_named(path, EXAMPLES)
+    if example is not None:
+        values["photo"] = example
+        return ""
+    return "Your own photo cannot travel in a link: it opens on the example photo with these settings." if path else ""
+
+
 def _quality_line() -> str:
     steps, metrics = training_record(NAMES["horse → zebra"][0])
     if "classifier_zebra_share_g_testA" not in metrics:
@@ -111,6 +126,7 @@ def build(tab: gr.Tab) -> None:
         with gr.Column(scale=2):
             slider = gr.ImageSlider(label="Before / after (drag)", elem_id="cyclegan-slider", interactive=False)
             summary = gr.Markdown(elem_id="cyclegan-summary")
+            copy_link = links.copy_link_row("cyclegan")
     gr.Markdown(CYCLE_NOTE)
     with gr.Row(elem_id="cyclegan-cycle"):
         x_box = gr.Image(label="x (your photo)", interactive=False)
@@ -119,4 +135,10 @@ def build(tab: gr.Tab) -> None:
         heat_box = gr.Image(label="|x − F(G(x))|", interactive=False, elem_id="cyclegan-heatmap")
     outputs = [slider, x_box, y_box, back_box, heat_box, summary]
     go.click(translate, [upload, direction, resolution], outputs, api_name="cyclegan_translate")
+    links.share("cyclegan", tab, [links.photo("photo", EXAMPLES),
+                                  links.choice("direction", list(NAMES), direction,
+                                               slugs={"horse → zebra": "horse-to-zebra", "zebra → horse": "zebra-to-horse"}),
+                                  links.choice("size", list(SIDES), resolution, slugs={FAST: "fast", FULL: "full"})],
+                show=open_example, outputs=[upload, *outputs], place=copy_link, cache_example=True,
+                describe=link_state, describe_inputs=[upload])
     upload.upload(translate, [upload, direction, resolution], outputs, api_visibility="private")

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 import generative
-from generative.ui import inputs, pending
+from generative.ui import inputs, links, pending
 from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
 from generative.ui.uploads import image_upload, read_upload
@@ -149,6 +149,7 @@ def build(tab: gr.Tab) -> None:
             new_btn = gr.Button("New faces", variant="primary", elem_id="faces-new")
     gallery = gr.Gallery(label="Generated faces, with the discriminator's P(real)", columns=GRID // 2, rows=2,
                          height="auto", object_fit="contain", elem_id="faces-gallery", allow_preview=True)
+    copy_link = links.copy_link_row("faces")
     with gr.Accordion("Interpolate between two seeds", open=False):
         with gr.Row():
             seed_a = gr.Number(value=0, precision=0, label="Seed A")
@@ -178,7 +179,8 @@ def build(tab: gr.Tab) -> None:
         gr.Examples([[str(EXAMPLE_FACE), 0.32, 0.46, 0.25]], [upload, size, cx, cy], [crop, verdict], judge_upload,
                     cache_examples=True, cache_mode="lazy", label="Example: a NASA portrait (scikit-image's astronaut)")
 
-    tab.select(generate_grid, [seed, psi], gallery, api_visibility="private")
+    links.share("faces", tab, [links.integer("seed", seed, 0, MAX_SEED), links.number("psi", psi, digits=2)],
+                show=generate_grid, outputs=[gallery], place=copy_link, cache_example=True)
     show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate")
     seed.submit(generate_grid, [seed, psi], gallery, api_visibility="private")
     psi.release(generate_grid, [seed, psi], gallery, api_visibility="private")

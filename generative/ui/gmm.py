@@ -16,7 +16,8 @@ import pandas as pd
 
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture, KernelDensity
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
-from generative.ui.inputs import number_box, seed_value, whole_number
+from generative.ui import links
+from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
 from generative.ui.plots import View, draw_criteria, draw_density_comparison, draw_mixture
 
 MAX_K = 10
@@ -24,6 +25,7 @@ BIC_MAX_K = 8
 RUN_MAX_STEPS = 300
 RUN_FRAME_SECONDS = 0.04
 REG_COVAR_CHOICES = ["0", "1e-6", "1e-3", "1e-2", "0.1"]
+EXAMPLE_PRESET = "blobs"  # fitted on the first visit
 EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "assets" / "gmm_two_clusters.csv"
 
 INTRO = """
@@ -198,6 +200,31 @@ def load_preset(pg: Playground, name: str, seed: float | None, show_samples: boo
     return _with_points(pg, preset(name, seed_value(seed)), show_samples)
 
 
+def open_fitted(name: str, k: int, seed: int, covariance_type: str, reg_covar: str, steps: int, pg: Playground,
+                show_samples: bool) -> tuple:
+    """A preset after ``steps`` EM iterations (fewer if it converges first): how a link or a first visit opens the tab."""
+    outputs = load_preset(pg, name, seed, show_samples)
+    model = _model_for(pg, k, covariance_type, seed, reg_covar)
+    for _ in range(steps):
+        _em_step(pg, model)
+        if model.converged_:
+            break
+    return (*_outputs(pg, show_samples), outputs[-1], name)
+
+
+def link_state(values: dict, pg: Playground) -> str:
+    """Copy link: the preset on the canvas and the EM iterations done; a note when the points cannot travel."""
+    values["steps"] = len(pg.history)
+    name = next((n for n in PRESETS if len(pg.points) and np.array_equal(preset(n, seed_value(values["seed"])),
+                                                                          pg.points)), None)
+    if name is None:
+        values.pop("preset")
+        return ("Points you clicked, uploaded or made with another seed cannot travel in a link: it opens on the "
+                "example preset with these settings.") if len(pg.points) else ""
+    values["preset"] = name
+    return ""
+
+
 def load_csv(pg: Playground, path: str | None, show_samples: bool) -> tuple:
     """Replace the points with those of a CSV file of x,y columns."""
     if not path:
@@ -360,6 +387,7 @@ def build(tab: gr.Tab) -> None:
                                       x_axis_format="d", elem_id="gmm-loglik")
             params = gr.Dataframe(_params_table(Playground()), label="Parameters: weights π, means μ, covariances Σ",
                                   interactive=False, elem_id="gmm-params")
+            copy_link = links.copy_link_row("gmm")
     with gr.Accordion("Model selection: BIC / AIC for K = 1..8, and restarts from several seeds", open=False):
         with gr.Row():
             with gr.Column():
@@ -401,3 +429,10 @@ def build(tab: gr.Tab) -> None:
     compare_inputs = [state, *controls, bandwidth]
     compare_btn.click(compare_kde, compare_inputs, [compare_image, compare_text], api_name="gmm_kde")
     bandwidth.release(compare_kde, compare_inputs, [compare_image, compare_text], api_visibility="private")
+    links.share("gmm", tab, [links.choice("preset", list(PRESETS), preset_radio, default=EXAMPLE_PRESET),
+                             links.integer("k", k_box, 1, MAX_K), links.integer("seed", seed_box, 0, MAX_SEED),
+                             links.choice("cov", list(COVARIANCE_TYPES), cov_radio),
+                             links.choice("reg", REG_COVAR_CHOICES, reg_dropdown, slugs={c: c for c in REG_COVAR_CHOICES}),
+                             links.integer("steps", None, 0, RUN_MAX_STEPS, default=RUN_MAX_STEPS)],
+                show=open_fitted, inputs=[state, samples_box], outputs=[*shown, bandwidth, preset_radio],
+                describe=link_state, describe_inputs=[state], place=copy_link)

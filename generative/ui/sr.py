@@ -10,7 +10,7 @@ from PIL import Image
 
 import generative
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
-from generative.ui import pending
+from generative.ui import links, pending
 from generative.ui.gpu import gpu
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest
@@ -129,6 +129,20 @@ def pick_centre(bicubic: np.ndarray | None, evt: gr.SelectData) -> tuple[float, 
     return x / bicubic.shape[1], y / bicubic.shape[0]
 
 
+def open_example(photo: str, against: str, centre_x: float, centre_y: float, size: float) -> tuple:
+    """An example photo in the upload box and its three upscales: how the first visit (or a link) opens the tab."""
+    return photo, *upscale(photo, against, centre_x, centre_y, size, progress=lambda *args, **kwargs: None)
+
+
+def link_state(values: dict, path: str | None) -> str:
+    """Copy link: which example photo is loaded; a note when it is the user's own photo."""
+    example = links.example_named(path, EXAMPLES)
+    if example is not None:
+        values["photo"] = example
+        return ""
+    return "Your own photo cannot travel in a link: it opens on the example photo with these settings." if path else ""
+
+
 def _quality_line() -> str:
     models = read_manifest()
     lines = []
@@ -163,6 +177,7 @@ def build(tab: gr.Tab) -> None:
             against = gr.Radio(list(LABELS[1:]), value="GAN net", label="Compare bicubic with")
             slider = gr.ImageSlider(label="Bicubic | net (drag)", interactive=False, elem_id="sr-slider",
                                     format="png", max_height=420)
+            copy_link = links.copy_link_row("sr")
     note = gr.Markdown(elem_id="sr-note")
     with gr.Row():
         outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="png", buttons=["download", "fullscreen"],
@@ -183,6 +198,12 @@ def build(tab: gr.Tab) -> None:
                 cache_examples=True, cache_mode="lazy",
                 label="Examples: CC0 / public-domain photos from scikit-image (coffee, Chelsea the cat, astronaut)")
     go.click(upscale, main_inputs, main_outputs, api_name="sr_upscale")
+    links.share("sr", tab, [links.photo("photo", EXAMPLES),
+                            links.choice("vs", list(LABELS[1:]), against, slugs={"PSNR net": "psnr", "GAN net": "gan"}),
+                            links.number("x", cx, digits=2), links.number("y", cy, digits=2),
+                            links.integer("zoom", size)],
+                show=open_example, outputs=[upload, *main_outputs], place=copy_link, cache_example=True,
+                describe=link_state, describe_inputs=[upload])
     upload.upload(upscale, main_inputs, main_outputs, api_visibility="private")
     restore_btn.click(degrade_restore, [upload, against], [*outs, slider, diff, scores], api_name="sr_degrade_restore")
     against.change(recompare, [*outs, against], [slider, diff], api_visibility="private")

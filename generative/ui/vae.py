@@ -16,9 +16,9 @@ from matplotlib.colors import ListedColormap
 import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
-from generative.ui import pending
+from generative.ui import links, pending
 from generative.ui.gpu import gpu
-from generative.ui.inputs import seed_value
+from generative.ui.inputs import MAX_SEED, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
 from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
@@ -53,7 +53,6 @@ class VaeSession:
     def __init__(self) -> None:
         self.rest: dict[str, np.ndarray] = {}
         self.drawings: list[np.ndarray] = []  # latent means of the last two encoded inputs, newest last
-        self.opened = False
 
 
 def _model(name: str) -> torch.nn.Module:
@@ -140,12 +139,25 @@ def latent_map(name: str, z: tuple[float, float] | None = None, mu: np.ndarray |
     return composite(fig, _map_base(name))
 
 
-def open_tab(session: VaeSession, name: str) -> tuple:
-    """The first visit to the tab loads the model and draws its map; later visits change nothing."""
-    if session.opened:
-        return tuple(gr.skip() for _ in range(4 + N_SLIDERS))
-    session.opened = True
-    return change_model(session, name)
+def open_latent(name: str, seed: int, *values: object) -> tuple:
+    """Model ``name`` with the sliders at ``values[:N_SLIDERS]`` (the last value is the session): how the
+    first visit (all at 0) or a link opens the tab."""
+    *z, session = values
+    _, _, rest_btn, note, *_ = change_model(session, name)
+    d = _model(name).latent_dim
+    z = [float(v) if i < d else 0.0 for i, v in enumerate(z)]
+    return (decode_sliders(session, name, *z), latent_map(name, (z[0], z[1])), rest_btn, note,
+            *(gr.Slider(value=v, visible=i < d) for i, v in enumerate(z)), *class_choices(name))
+
+
+def link_state(values: dict, session: VaeSession) -> str:
+    """Copy link: only the model's own latent dimensions; a note when the 32-D model's other dimensions are set."""
+    d = read_manifest()[values["model"]]["config"]["latent_dim"]
+    for i in range(d, N_SLIDERS):
+        values.pop(f"z{i + 1}", None)
+    if d > N_SLIDERS and np.any(session.rest.get(values["model"], 0)):
+        return f"Dimensions {N_SLIDERS + 1}–{d} are not in the link: it opens with them at 0."
+    return ""
 
 
 def class_choices(name: str) -> list[gr.Dropdown]:
@@ -303,6 +315,7 @@ def build(tab: gr.Tab) -> None:
                                info="2-D models draw a full map; the 32-D model reconstructs far better")
         seed = gr.Number(value=0, precision=0, label="Seed (sampling)", scale=1)
     note = gr.Markdown(f"{MODELS[first]}: {read_manifest()[first]['config']['latent_dim']} latent dimensions.")
+    copy_link = links.copy_link_row("vae")
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z{i + 1}",
@@ -355,8 +368,12 @@ def build(tab: gr.Tab) -> None:
                         elem_classes=["pixelated"], elem_id="vae-grid", buttons=["download"])
 
     shown = [decoded, latent, rest_btn, note, *sliders]
-    tab.select(open_tab, [session, model_dd], shown, api_visibility="private")
-    model_dd.change(change_model, [session, model_dd], shown, api_name="vae_model").then(
+    links.share("vae", tab, [links.choice("model", trained, model_dd, slugs={m: m for m in trained}),
+                             links.integer("seed", seed, 0, MAX_SEED),
+                             *(links.number(f"z{i + 1}", s, digits=2) for i, s in enumerate(sliders))],
+                show=open_latent, inputs=[session], outputs=[*shown, start, end], place=copy_link,
+                describe=link_state, describe_inputs=[session])
+    model_dd.input(change_model, [session, model_dd], shown, api_name="vae_model").then(
         forget_old_model, model_dd, [start, end, seen, recon, samples, interp, prior, grid, elbo],
         api_visibility="private")
     for i, s in enumerate(sliders):
