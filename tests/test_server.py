@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
@@ -50,6 +51,35 @@ def test_example_csv_then_bic_restarts_and_kde(client):
     assert len(table["data"]) == 4
     image, text = client.predict(2, "full", 0, "1e-6", 1.5, api_name="/gmm_kde")
     assert "held-out" in text and image
+
+
+def _mixture(params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights, means and full covariances from the parameter table (k, π, μ x, μ y, Σ xx, Σ xy, Σ yy)."""
+    rows = np.array(params["data"], dtype=float)
+    cov = np.stack([[[r[4], r[5]], [r[5], r[6]]] for r in rows])
+    return rows[:, 1], rows[:, 2:4], cov
+
+
+def test_each_em_step_moves_the_shown_parameters_as_em_does(client):
+    """Two Step clicks on the example CSV with K = 3: the second table is one E and M step from the first,
+    recomputed here with NumPy; frozen covariances (or means, or weights) would not match."""
+    points = np.loadtxt(EXAMPLE_CSV, delimiter=",", skiprows=1)
+    client.predict(handle_file(str(EXAMPLE_CSV)), False, api_name="/gmm_csv")
+    tables = [_mixture(client.predict(*STEP_ARGS, api_name="/gmm_step")[2]) for _ in range(2)]
+    weights, means, cov = tables[0]
+    diff = points[:, None, :] - means[None]  # (N, K, 2)
+    mahalanobis = np.einsum("nki,kij,nkj->nk", diff, np.linalg.inv(cov), diff)
+    density = weights * np.exp(-0.5 * mahalanobis) / (2 * np.pi * np.sqrt(np.linalg.det(cov)))
+    resp = density / density.sum(axis=1, keepdims=True)
+    nk = resp.sum(axis=0)
+    new_means = resp.T @ points / nk[:, None]
+    centred = points[:, None, :] - new_means[None]
+    new_cov = np.einsum("nk,nki,nkj->kij", resp, centred, centred) / nk[:, None, None]
+    shown_weights, shown_means, shown_cov = tables[1]
+    np.testing.assert_allclose(shown_weights, nk / len(points), atol=2e-3)
+    np.testing.assert_allclose(shown_means, new_means, atol=2e-3)
+    np.testing.assert_allclose(shown_cov, new_cov, atol=5e-3)
+    assert np.abs(shown_cov - cov).max() > 0.05  # the step did move the covariances
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,9 @@ MAX_PIXELS = 2_000_000  # input; the outputs are 4x that
 MIN_SIDE = 8
 TILE, OVERLAP = 256, 8
 ZOOM_PX = 256
+# Where the shipped GAN net differs most from bicubic on the first example (busiest_centre, 64-pixel window): the
+# tab opens zoomed there; a new photo gets its own.
+FIRST_VIEW = (0.08, 0.54)
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 EXAMPLES = [ASSETS / "sr_coffee.png", ASSETS / "chelsea_cat.jpg", ASSETS / "astronaut.jpg"]
 INTRO = """
@@ -59,6 +62,17 @@ def difference(a: np.ndarray, b: np.ndarray, gain: float = 4.0) -> np.ndarray:
     return np.repeat(np.clip(diff, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
+def busiest_centre(a: np.ndarray, b: np.ndarray, size: float) -> tuple[float, float]:
+    """Centre (fractions of width and height, 2 decimals) of the ``size`` x ``size`` window where a and b differ most."""
+    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(axis=2)
+    h, w = diff.shape
+    side = int(np.clip(size, 8, min(h, w)))
+    total = np.pad(diff.cumsum(axis=0).cumsum(axis=1), ((1, 0), (1, 0)))
+    sums = total[side:, side:] - total[:-side, side:] - total[side:, :-side] + total[:-side, :-side]
+    top, left = np.unravel_index(int(sums.argmax()), sums.shape)
+    return round((left + side / 2) / w, 2), round((top + side / 2) / h, 2)
+
+
 def zoom(images: list[np.ndarray | None], centre_x: float, centre_y: float, size: float) -> list[np.ndarray | None]:
     """The same square (side ``size`` output pixels around the centre, as fractions) of each image,
     enlarged to ZOOM_PX with nearest neighbour so that single pixels stay visible."""
@@ -83,14 +97,24 @@ def _compare(results: list[np.ndarray], against: str) -> tuple[tuple[np.ndarray,
 
 @gpu
 def upscale(path: str | None, against: str, centre_x: float, centre_y: float, size: float,
-            progress: gr.Progress = gr.Progress()) -> tuple:
-    """2x with all three methods; the slider and difference map compare bicubic with ``against``."""
+            progress: gr.Progress = gr.Progress(), results: list[np.ndarray] | None = None) -> tuple:
+    """2x with all three methods (unless ``results`` already holds them); the slider and difference map compare
+    bicubic with ``against``; the zoom shows the window at the centre given."""
     img = _image(path)
-    results = _three(img, progress)
+    results = results or _three(img, progress)
     slider, diff = _compare(results, against)
     h, w = img.shape[:2]
     note = f"{w} × {h} → {2 * w} × {2 * h} pixels. Download each result with its ⤓ button."
     return (*results, slider, diff, *zoom(results, centre_x, centre_y, size), note)
+
+
+@gpu
+def upscale_and_focus(path: str | None, against: str, size: float, progress: gr.Progress = gr.Progress()) -> tuple:
+    """:func:`upscale`, with the zoom centred where ``against`` differs most from bicubic; also gives that centre."""
+    img = _image(path)
+    results = _three(img, progress)
+    centre = busiest_centre(results[LABELS.index(against)], results[0], size)
+    return (*upscale(path, against, *centre, size, progress, results=results), *centre)
 
 
 def recompare(bicubic: np.ndarray | None, psnr: np.ndarray | None, gan: np.ndarray | None,
@@ -126,7 +150,7 @@ def pick_centre(bicubic: np.ndarray | None, evt: gr.SelectData) -> tuple[float, 
     if bicubic is None:
         raise gr.Error("Upscale a photo first.")
     x, y = evt.index
-    return x / bicubic.shape[1], y / bicubic.shape[0]
+    return round(x / bicubic.shape[1], 2), round(y / bicubic.shape[0], 2)
 
 
 def open_example(photo: str, against: str, centre_x: float, centre_y: float, size: float) -> tuple:
@@ -182,20 +206,22 @@ def build(tab: gr.Tab) -> None:
     with gr.Row():
         outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="png", buttons=["download", "fullscreen"],
                          elem_id=f"sr-out-{i}") for i, label in enumerate(LABELS)]
-    with gr.Accordion("Zoom (or click on the bicubic result)", open=True):
+    with gr.Accordion("Zoom: it opens where the nets differ most from bicubic (click the bicubic result or the "
+                      "difference map to move it)", open=True):
         with gr.Row():
-            cx = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Centre, left to right")
-            cy = gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Centre, top to bottom")
+            cx = gr.Slider(0.0, 1.0, value=FIRST_VIEW[0], step=0.01, label="Centre, left to right")
+            cy = gr.Slider(0.0, 1.0, value=FIRST_VIEW[1], step=0.01, label="Centre, top to bottom")
             size = gr.Slider(16, 256, value=64, step=8, label="Window (output pixels)")
         with gr.Row():
             zooms = [gr.Image(label=label, interactive=False, format="png", elem_classes=["pixelated"],
                               height=ZOOM_PX) for label in LABELS]
-            diff = gr.Image(label="Difference |net − bicubic| × 4", interactive=False, format="png", height=ZOOM_PX)
+            diff = gr.Image(label="|net − bicubic| × 4 (click to zoom)",
+                            interactive=False, format="png", height=ZOOM_PX, elem_id="sr-diff")
     scores = gr.Markdown(elem_id="sr-scores")
     main_inputs = [upload, against, cx, cy, size]
     main_outputs = [*outs, slider, diff, *zooms, note]
-    gr.Examples([[str(p), "GAN net", 0.5, 0.5, 64] for p in EXAMPLES], main_inputs, main_outputs, upscale,
-                cache_examples=True, cache_mode="lazy",
+    gr.Examples([[str(p), "GAN net", 64] for p in EXAMPLES], [upload, against, size], [*main_outputs, cx, cy],
+                upscale_and_focus, cache_examples=True, cache_mode="lazy",
                 label="Examples: CC0 / public-domain photos from scikit-image (coffee, Chelsea the cat, astronaut)")
     go.click(upscale, main_inputs, main_outputs, api_name="sr_upscale")
     links.share("sr", tab, [links.photo("photo", EXAMPLES),
@@ -204,10 +230,11 @@ def build(tab: gr.Tab) -> None:
                             links.integer("zoom", size)],
                 show=open_example, outputs=[upload, *main_outputs], place=copy_link, cache_example=True,
                 describe=link_state, describe_inputs=[upload])
-    upload.upload(upscale, main_inputs, main_outputs, api_visibility="private")
+    upload.upload(upscale_and_focus, [upload, against, size], [*main_outputs, cx, cy], api_visibility="private")
     restore_btn.click(degrade_restore, [upload, against], [*outs, slider, diff, scores], api_name="sr_degrade_restore")
     against.change(recompare, [*outs, against], [slider, diff], api_visibility="private")
     for control in (cx, cy, size):
         control.release(zoom_shown, [*outs, cx, cy, size], zooms, api_visibility="private")
-    outs[0].select(pick_centre, outs[0], [cx, cy], api_visibility="private").then(
-        zoom_shown, [*outs, cx, cy, size], zooms, api_visibility="private")
+    for clickable in (outs[0], diff):
+        clickable.select(pick_centre, outs[0], [cx, cy], api_visibility="private").then(
+            zoom_shown, [*outs, cx, cy, size], zooms, api_visibility="private")
