@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
+import torch
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from sklearn.neighbors import KernelDensity as SkKernelDensity
 
+import generative.gmm
 from generative.gmm import GaussianMixture, KernelDensity
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
+# Short fits here stop before converging on purpose; the warning itself is tested below.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +31,17 @@ def X() -> np.ndarray:
     return np.concatenate([a, b, c])
 
 
-def _same_start(X: np.ndarray, covariance_type: str, k: int = 3) -> dict:
-    """Initial weights, means and precisions taken from a short scikit-learn run."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sk = SkGaussianMixture(k, covariance_type=covariance_type, max_iter=2, random_state=1).fit(X)
-    return dict(weights_init=sk.weights_, means_init=sk.means_, precisions_init=sk.precisions_)
+def _same_start(X: np.ndarray, covariance_type: str, k: int = 4) -> dict:
+    """An unconverged start both sides share: equal weights, the first k points (all from one blob) as means,
+    and the precision of all the data for every component, in the compact form of ``covariance_type``."""
+    precision = np.linalg.inv(np.cov(X.T))
+    precisions = {
+        "full": np.repeat(precision[None], k, axis=0),
+        "tied": precision,
+        "diag": np.repeat(np.diag(precision)[None], k, axis=0),
+        "spherical": np.full(k, np.diag(precision).mean()),
+    }[covariance_type]
+    return dict(weights_init=np.full(k, 1.0 / k), means_init=X[:k].copy(), precisions_init=precisions)
 
 
 def _sk_fit(X: np.ndarray, k: int, **kw) -> SkGaussianMixture:
@@ -41,7 +53,11 @@ def _sk_fit(X: np.ndarray, k: int, **kw) -> SkGaussianMixture:
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_same_log_likelihood_as_sklearn_from_same_start(X, covariance_type):
     kw = dict(covariance_type=covariance_type, max_iter=30, tol=0.0, **_same_start(X, covariance_type))
-    ours, theirs = GaussianMixture(3, **kw).fit(X), _sk_fit(X, 3, **kw)
+    ours, theirs = GaussianMixture(4, **kw).fit(X), _sk_fit(X, 4, **kw)
+    # 30 iterations each, far from converged at the start: the whole climb is compared, not one step
+    assert ours.n_iter_ == theirs.n_iter_ == 30
+    assert theirs.lower_bounds_[-1] - theirs.lower_bounds_[0] > 0.1
+    np.testing.assert_allclose(ours.lower_bounds_, theirs.lower_bounds_, rtol=1e-9)
     assert ours.score(X) == pytest.approx(theirs.score(X), rel=1e-6)
     assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-6)
     np.testing.assert_allclose(ours.score_samples(X), theirs.score_samples(X), rtol=1e-6)
@@ -55,10 +71,11 @@ def test_same_log_likelihood_as_sklearn_from_same_start(X, covariance_type):
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_convergence_matches_sklearn(X, covariance_type):
-    kw = dict(covariance_type=covariance_type, max_iter=500, tol=1e-4, **_same_start(X, covariance_type))
-    ours, theirs = GaussianMixture(3, **kw).fit(X), _sk_fit(X, 3, **kw)
+    kw = dict(covariance_type=covariance_type, max_iter=500, tol=1e-6, **_same_start(X, covariance_type))
+    ours, theirs = GaussianMixture(4, **kw).fit(X), _sk_fit(X, 4, **kw)
     assert ours.converged_ and theirs.converged_
-    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.n_iter_ == theirs.n_iter_ >= 30
+    assert ours.score(X) == pytest.approx(theirs.score(X), rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -94,8 +111,8 @@ def test_em_never_decreases_the_log_likelihood(X, covariance_type):
 
 def test_steps_equal_fit(X):
     start = _same_start(X, "full")
-    fitted = GaussianMixture(3, max_iter=12, tol=0.0, **start).fit(X)
-    stepped = GaussianMixture(3, tol=0.0, **start)
+    fitted = GaussianMixture(4, max_iter=12, tol=0.0, **start).fit(X)
+    stepped = GaussianMixture(4, tol=0.0, **start)
     for _ in range(12):
         stepped.step(X)
     np.testing.assert_allclose(stepped.means_, fitted.means_, rtol=1e-12)
@@ -150,6 +167,87 @@ def test_bad_input_raises_a_clear_value_error(X, kwargs, message):
 def test_unfitted_model_says_so():
     with pytest.raises(ValueError, match="not fitted"):
         GaussianMixture(2).predict(np.zeros((3, 2)))
+
+
+def test_sklearn_exception_and_warning_classes(X):
+    assert generative.gmm.NotFittedError is NotFittedError
+    assert generative.gmm.ConvergenceWarning is ConvergenceWarning
+    with pytest.raises(NotFittedError):
+        GaussianMixture(2).score(X)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        GaussianMixture(3, max_iter=2, tol=0.0, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converged, or max_iter=0 (initialisation only): no warning
+        GaussianMixture(3, random_state=0).fit(X)
+        GaussianMixture(3, max_iter=0, random_state=0).fit(X)
+
+
+def test_stand_in_classes_without_sklearn(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.exceptions", None)  # import sklearn.exceptions -> ImportError
+    generative.gmm._sklearn_exceptions.cache_clear()
+    try:
+        stand_in, warning = generative.gmm.NotFittedError, generative.gmm.ConvergenceWarning
+        assert stand_in is not NotFittedError and issubclass(stand_in, (ValueError, AttributeError))
+        assert issubclass(warning, UserWarning)
+        with pytest.raises(stand_in, match="not fitted"):
+            GaussianMixture(2).predict(np.zeros((3, 2)))
+    finally:
+        generative.gmm._sklearn_exceptions.cache_clear()
+
+
+def test_fit_predict_warm_start_and_clone(X):
+    gm = GaussianMixture(3, init_params="random", random_state=0, max_iter=4)
+    np.testing.assert_array_equal(gm.fit_predict(X), gm.predict(X))
+    # warm start: two fits of 4 iterations continue each other, equal to one fit of 8
+    warm = GaussianMixture(3, init_params="random", random_state=0, max_iter=4, tol=0.0, warm_start=True)
+    warm.fit(X).fit(X)
+    cold = GaussianMixture(3, init_params="random", random_state=0, max_iter=8, tol=0.0).fit(X)
+    np.testing.assert_allclose(warm.means_, cold.means_, rtol=1e-10)
+    copy = clone(GaussianMixture(4, covariance_type="diag", reg_covar=1e-3))
+    assert copy.get_params()["covariance_type"] == "diag" and not copy.is_initialized
+    assert "covariance_type='diag'" in repr(copy)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_precisions_match_covariances(X, covariance_type):
+    gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    full_prec = np.linalg.inv(gm.full_covariances())
+    chol = gm.precisions_cholesky_
+    if covariance_type in ("full", "tied"):
+        np.testing.assert_allclose(chol @ np.swapaxes(chol, -1, -2), gm.precisions_, rtol=1e-10)
+        assert np.allclose(np.tril(chol, -1), 0)  # upper triangular, as scikit-learn's
+    else:
+        np.testing.assert_allclose(chol**2, gm.precisions_, rtol=1e-10)
+    np.testing.assert_allclose(np.linalg.inv(gm.full_covariances()), full_prec)
+    expected = {"full": full_prec, "tied": full_prec[0], "diag": np.diagonal(full_prec, axis1=1, axis2=2),
+                "spherical": full_prec[:, 0, 0]}[covariance_type]
+    np.testing.assert_allclose(gm.precisions_, expected, rtol=1e-9)
+
+
+def test_kmeans_init_finds_the_kmeans_centres(X):
+    """init_params='kmeans' runs k-means to the end: its centres are those scikit-learn's KMeans finds."""
+    ours = GaussianMixture(3, init_params="kmeans", max_iter=0, random_state=0).fit(X)
+    theirs = KMeans(3, n_init=10, random_state=0).fit(X).cluster_centers_
+    np.testing.assert_allclose(np.sort(ours.means_, axis=0), np.sort(theirs, axis=0), atol=1e-6)
+    # the default seeds only: each point goes to its nearest k-means++ seed, no Lloyd iterations
+    seeded = GaussianMixture(3, max_iter=0, random_state=0).fit(X)
+    assert not np.allclose(np.sort(seeded.means_, axis=0), np.sort(theirs, axis=0), atol=1e-3)
+
+
+@pytest.mark.parametrize("init_params", ["k-means++", "random_from_data"])
+def test_seed_point_inits_start_at_data_points(X, init_params):
+    gm = GaussianMixture(3, init_params=init_params, max_iter=0, random_state=0).fit(X)
+    distances = np.sqrt(((gm.means_[:, None] - X[None]) ** 2).sum(-1)).min(axis=1)
+    np.testing.assert_allclose(distances, 0.0, atol=1e-9)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_cuda_fit_equals_cpu_fit(X, covariance_type):
+    kw = dict(covariance_type=covariance_type, max_iter=30, tol=0.0, **_same_start(X, covariance_type))
+    cpu, cuda = GaussianMixture(4, **kw).fit(X), GaussianMixture(4, device="cuda", **kw).fit(X)
+    np.testing.assert_allclose(cuda.lower_bounds_, cpu.lower_bounds_, rtol=1e-9)
+    np.testing.assert_allclose(cuda.predict_proba(X), cpu.predict_proba(X), atol=1e-9)
 
 
 def test_kde_matches_sklearn(X, monkeypatch):
