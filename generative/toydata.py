@@ -43,12 +43,29 @@ def _uneven(rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([big, medium, small])
 
 
+RING8_RADIUS, RING8_STD = 3.0, 0.15
+RING8_CENTRES = RING8_RADIUS * np.stack([np.cos(np.arange(8) * np.pi / 4), np.sin(np.arange(8) * np.pi / 4)], axis=1)
+
+
+def _ring8(rng: np.random.Generator) -> np.ndarray:
+    """Eight small Gaussians on a circle: the classic test of a GAN's mode collapse."""
+    return np.repeat(RING8_CENTRES, 50, axis=0) + RING8_STD * rng.standard_normal((400, 2))
+
+
+def _spiral(rng: np.random.Generator) -> np.ndarray:
+    t = np.sqrt(rng.uniform(0, 1, 400)) * 3 * np.pi
+    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (3 * np.pi) * 4.0
+    return arm + 0.12 * rng.standard_normal((400, 2))
+
+
 PRESETS = {
     "blobs": _blobs,
     "anisotropic": _anisotropic,
     "moons": _moons,
     "ring": _ring,
     "uneven cluster sizes": _uneven,
+    "8 Gaussians on a ring": _ring8,
+    "spiral": _spiral,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import atomic_cache, cyclegan, faces, gmm, links, sr, vae
+from generative.ui import atomic_cache, cyclegan, faces, gan2d, gmm, links, sr, vae
 
 atomic_cache.install()
 
@@ -25,6 +25,7 @@ MAX_FILE_SIZE = "20mb"
 TABS = [
     ("GMM playground", gmm.build),
     ("VAE latent slider", vae.build),
+    ("GAN lab (2-D)", gan2d.build),
     ("This person does not exist", faces.build),
     ("Horse to zebra", cyclegan.build),
     ("2x super-resolution", sr.build),
@@ -37,9 +38,10 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(HEADER)
         note = links.note_box()
         with gr.Tabs() as tabs:
+            built: dict[str, object] = {}
             for label, build in TABS:
-                with gr.Tab(label) as tab:
-                    build(tab)
+                with gr.Tab(label) as tab:  # the GAN lab can take the GMM playground's points
+                    built[label] = build(tab, built["GMM playground"]) if build is gan2d.build else build(tab)
         links.install(demo, tabs, note)
     return demo
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture, KernelDensity
+from generative.kde import scott_bandwidth
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
 from generative.ui import links
 from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
@@ -153,11 +154,6 @@ def _outputs(pg: Playground, show_samples: bool) -> tuple:
     return pg, _canvas(pg, show_samples), _status(pg), _params_table(pg), _history_frame(pg)
 
 
-def _scott_bandwidth(points: np.ndarray) -> float:
-    """Scott's rule for a 2-D Gaussian kernel: sigma * n^(-1/6)."""
-    return float(points.std(axis=0).mean() * len(points) ** (-1 / 6))
-
-
 def _with_points(pg: Playground, points: np.ndarray, show_samples: bool) -> tuple:
     """Replace the points, fit the window to them, start the fit afresh; also reset the bandwidth slider."""
     pg.points = points
@@ -165,7 +161,7 @@ def _with_points(pg: Playground, points: np.ndarray, show_samples: bool) -> tupl
     pg.model, pg.history = None, []
     spread = float(points.std(axis=0).mean()) if len(points) > 1 else 0.0
     low, high = (0.02 * spread, 2 * spread) if spread > 0 else (0.02, 3.0)
-    value = min(max(_scott_bandwidth(points), low), high) if spread > 0 else 0.5
+    value = min(max(scott_bandwidth(points), low), high) if spread > 0 else 0.5
     bandwidth = gr.Slider(minimum=round(low, 4), maximum=round(high, 4), value=round(value, 4))
     return (*_outputs(pg, show_samples), bandwidth)
 
@@ -352,8 +348,8 @@ def compare_kde(pg: Playground, k: float, covariance_type: str, seed: float | No
 
 
 # ---------------------------------------------------------------------------------- layout
-def build(tab: gr.Tab) -> None:
-    """Lay out the tab inside the current ``gr.Blocks`` (it needs nothing when opened)."""
+def build(tab: gr.Tab) -> gr.State:
+    """Lay out the tab inside the current ``gr.Blocks`` (it needs nothing when opened); return its points' state."""
     gr.Markdown(INTRO)
     state = gr.State(Playground())
     with gr.Row():
@@ -436,3 +432,4 @@ def build(tab: gr.Tab) -> None:
                              links.integer("steps", None, 0, RUN_MAX_STEPS, default=RUN_MAX_STEPS)],
                 show=open_fitted, inputs=[state, samples_box], outputs=[*shown, bandwidth, preset_radio],
                 describe=link_state, describe_inputs=[state], place=copy_link)
+    return state

@@ -44,6 +44,13 @@ class View:
             return None
         return self.x0 + u * (self.x1 - self.x0), self.y0 + v * (self.y1 - self.y0)
 
+    def data_to_pixel(self, xy: np.ndarray) -> np.ndarray:
+        """Canvas pixel coordinates (origin top left) of points (N, 2): the inverse of :meth:`pixel_to_data`."""
+        left, bottom, width, height = (f * SIZE_PX for f in _AXES_RECT)
+        u = (xy[..., 0] - self.x0) / (self.x1 - self.x0)
+        v = (xy[..., 1] - self.y0) / (self.y1 - self.y0)
+        return np.stack([left + u * width, SIZE_PX - bottom - v * height], axis=-1)
+
     def grid(self, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
         """An n x n mesh over the window."""
         return np.meshgrid(np.linspace(self.x0, self.x1, n), np.linspace(self.y0, self.y1, n))
@@ -86,7 +93,7 @@ def ellipse(ax, mean: np.ndarray, cov: np.ndarray, n_sigma: float, colour: np.nd
 
 
 @lru_cache(maxsize=64)
-def _empty_axes(view: View) -> np.ndarray:
+def axes_background(view: View) -> np.ndarray:
     """The frame, ticks and grid of a view: drawing ticks is most of the cost, so it is done once per view."""
     fig, (ax,) = figure()
     set_view(ax, view)
@@ -94,7 +101,7 @@ def _empty_axes(view: View) -> np.ndarray:
 
 
 def overlay(view: View) -> tuple[Figure, object]:
-    """A transparent figure whose axes coincide with :func:`_empty_axes`, for the data layer."""
+    """A transparent figure whose axes coincide with :func:`axes_background`, for the data layer."""
     fig = Figure(figsize=(SIZE_PX / _DPI, SIZE_PX / _DPI), dpi=_DPI, facecolor="none")
     FigureCanvasAgg(fig)
     ax = fig.add_axes(_AXES_RECT)
@@ -138,7 +145,7 @@ def draw_mixture(
     if not len(points):
         ax.text(0.5, 0.5, "click to add points\nor pick a preset", transform=ax.transAxes,
                 ha="center", va="center", fontsize=14, color="#888")
-    return composite(fig, _empty_axes(view))
+    return composite(fig, axes_background(view))
 
 
 def draw_density_comparison(
