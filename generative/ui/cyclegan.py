@@ -33,7 +33,9 @@ photos it was trained on. Any photo is accepted — try the cat to see what the 
 """
 CYCLE_NOTE = ("**Cycle consistency:** translating there and back should return the input, F(G(x)) ≈ x; the heatmap "
               "shows where it does not (bright = large |x − F(G(x))|). "
-              "In the zebra → horse direction F goes first and G brings the photo back.")
+              "In the zebra → horse direction F goes first and G brings the photo back.  \n"
+              "**What changed:** |x − G(x)| is bright where the translation altered your photo; a good translator "
+              "lights up the animal and leaves the sky, grass and walls dark.")
 
 
 def _models(direction: str) -> tuple:
@@ -64,7 +66,8 @@ def heatmap(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def translate(path: str | None, direction: str, resolution: str, progress: gr.Progress = gr.Progress()) -> tuple:
-    """Upload -> (before/after pair, x, G(x), F(G(x)), error heatmap, summary) for the chosen direction."""
+    """Upload -> (before/after pair, x, G(x), change map |x - G(x)|, F(G(x)), cycle-error heatmap, summary) for the
+    chosen direction."""
     x = read_upload(path, missing="Upload a photo first (a horse or a zebra works best).", min_side=MIN_SIDE)
     h, w = x.shape[:2]
     if resolution not in SIDES:
@@ -76,11 +79,13 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     y = there(x, max_side=max_side, progress=lambda f: progress(0.45 * f, desc=f"{first} → {second}"))
     x_back = back(y, max_side=max_side, progress=lambda f: progress(0.45 + 0.45 * f, desc=f"back to {first}"))
     progress(0.95, desc="cycle error")
+    change, changed = heatmap(x, y)
     heat, error = heatmap(x, x_back)
     work = min(max_side, max(h, w))
     summary = (f"{direction}, processed at {work} px on the long side (input {w} x {h}). "
-               f"Mean cycle error |x − F(G(x))| = **{error:.1f}** grey levels of 255.")
-    return (x, y), _thumb(x), _thumb(y), _thumb(x_back), heat, summary
+               f"Mean change |x − G(x)| = {changed:.1f} and mean cycle error |x − F(G(x))| = **{error:.1f}** "
+               "grey levels of 255.")
+    return (x, y), _thumb(x), _thumb(y), change, _thumb(x_back), heat, summary
 
 
 def open_example(photo: str, direction: str, resolution: str) -> tuple:
@@ -131,9 +136,10 @@ def build(tab: gr.Tab) -> None:
     with gr.Row(elem_id="cyclegan-cycle"):
         x_box = gr.Image(label="x (your photo)", interactive=False)
         y_box = gr.Image(label="G(x) (translated)", interactive=False)
+        change_box = gr.Image(label="|x − G(x)| (what changed)", interactive=False, elem_id="cyclegan-change")
         back_box = gr.Image(label="F(G(x)) (translated back)", interactive=False)
         heat_box = gr.Image(label="|x − F(G(x))|", interactive=False, elem_id="cyclegan-heatmap")
-    outputs = [slider, x_box, y_box, back_box, heat_box, summary]
+    outputs = [slider, x_box, y_box, change_box, back_box, heat_box, summary]
     go.click(translate, [upload, direction, resolution], outputs, api_name="cyclegan_translate")
     links.share("cyclegan", tab, [links.photo("photo", EXAMPLES),
                                   links.choice("direction", list(NAMES), direction,
