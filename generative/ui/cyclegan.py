@@ -21,15 +21,17 @@ FAST, FULL = "Fast (256 px)", f"Full size (up to {MAX_SIDE} px)"
 SIDES = {FAST: 256, FULL: MAX_SIDE}
 MIN_SIDE = 16
 PANEL_PX = 384
-EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "chelsea_cat.jpg"
-EXAMPLES = [EXAMPLE]  # the first one is what the tab opens on
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+EXAMPLES = [ASSETS / "horses_nokota.jpg", ASSETS / "zebra_tuxpaint.png", ASSETS / "chelsea_cat.jpg"]  # opens on the first
+EXAMPLE_DIRECTIONS = ["horse → zebra", "zebra → horse", "horse → zebra"]
 INTRO = """
 **CycleGAN** learns two translators from *unpaired* photos: **G** turns horses into zebras and **F** zebras into
 horses. Adversarial losses make G(x) look like a zebra to a zebra critic; the **cycle loss** asks that
 F(G(x)) gives back x, so G must keep the pose and background and change only what makes a horse a horse.
 
 **Photos that work best:** one horse (or zebra) filling much of the frame, side view, outdoors in daylight, like the
-photos it was trained on. Any photo is accepted — try the cat to see what the cycle does with something it never saw.
+photos it was trained on. Any photo is accepted — the examples have horses, a zebra, and a cat to see what the cycle
+does with something it never saw.
 """
 CYCLE_NOTE = ("**Cycle consistency:** translating there and back should return the input, F(G(x)) ≈ x; the heatmap "
               "shows where it does not (bright = large |x − F(G(x))|). "
@@ -127,7 +129,8 @@ def build(tab: gr.Tab) -> None:
                                   info="Full size takes longer; larger photos are processed at "
                                        f"{MAX_SIDE} px and resized back")
             go = gr.Button("Translate", variant="primary", elem_id="cyclegan-go")
-            gr.Examples([[str(EXAMPLE)]], inputs=upload, label="Not a horse (CC0 photo from scikit-image)")
+            examples = gr.Examples([[str(p), d] for p, d in zip(EXAMPLES, EXAMPLE_DIRECTIONS)], [upload, direction],
+                                   label="Examples: Nokota horses (public domain), a zebra (Tux Paint, GPL), a cat (CC0)")
         with gr.Column(scale=2):
             slider = gr.ImageSlider(label="Before / after (drag)", elem_id="cyclegan-slider", interactive=False)
             summary = gr.Markdown(elem_id="cyclegan-summary")
@@ -148,3 +151,4 @@ def build(tab: gr.Tab) -> None:
                 show=open_example, outputs=[upload, *outputs], place=copy_link, cache_example=True,
                 describe=link_state, describe_inputs=[upload])
     upload.upload(translate, [upload, direction, resolution], outputs, api_visibility="private")
+    examples.load_input_event.then(translate, [upload, direction, resolution], outputs, api_visibility="private")
