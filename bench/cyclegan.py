@@ -1,16 +1,31 @@
 """CycleGAN evaluation: KID/FID against the real photos of the other domain, with the untranslated baseline and
-the train-vs-test floor in the same run; the classifier's verdict; the cycle error; CPU speed against the original.
+the train-vs-test floor in the same run; the classifier's verdict; the cycle error; CPU speed against the original;
+grid texture and how much of the scene around the animal changes.
 
     python -m bench.cyclegan --data ../shared/data
+    python -m bench.cyclegan --data ../shared/data --only artefacts   # seconds: grid texture and scene change
 
 Every test photo is resized to 256 x 256 (as the official test script does) and translated there.
 N = all test photos: 79 horses (testA), 95 zebras (testB); FID is strongly biased at such N, so compare
-it only within this run. Figures go to bench/results/cyclegan.json and the manifest.
+it only within this run. Figures go to bench/results/cyclegan.json and the manifest; ``--only artefacts``
+writes bench/results/cyclegan-artefacts.json only.
+
+**Grid texture** (:func:`grid_peaks`): a stride-2 transposed conv, or zero padding seen by only two sides of
+the image, leaves a pattern repeating every 2 or 4 pixels. Its energy sits at the spectrum's bins of those
+periods; a photo has no peak there. The figure is the peak-to-neighbourhood ratio of G(x)'s spectrum at
+those bins, divided by the same ratio of x: 1 = no grid added.
+
+**Scene change** (:func:`scene_change`): mean |x - G(x)| on the outer eighth of each side (the band) against
+the central half of the frame. In these test photos the animal is big and centred, so the band is mostly
+sky, grass, fences and walls: a user sees change there as stripes on the scene. Limits: legs, heads or
+tails reach the band in some photos and the centre holds some background, so even a perfect model scores
+above 0; it compares models, it is not a segmentation.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +40,10 @@ from generative.weights import update_metrics
 
 SIZE = 256
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
+GRID_PERIODS = (2, 4)
+GRID_LIMIT = 4.0  # the most grid energy, relative to the input's, that still passes
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+COMMITTED_PHOTOS = ("chelsea_cat.jpg", "astronaut.jpg", "sr_coffee.png")
 
 
 def photos(data: str, folder: str) -> np.ndarray:
@@ -32,6 +51,105 @@ def photos(data: str, folder: str) -> np.ndarray:
     files = sorted((Path(data) / "horse2zebra" / folder).glob("*.jpg"))
     return np.stack([np.asarray(Image.open(f).convert("RGB").resize((SIZE, SIZE), Image.Resampling.BICUBIC))
                      for f in files])
+
+
+def committed_photos() -> np.ndarray:
+    """The example photos shipped in assets/ (no horses or zebras), resized to SIZE x SIZE."""
+    return np.stack([np.asarray(Image.open(ASSETS / name).convert("RGB").resize((SIZE, SIZE),
+                                                                                Image.Resampling.BICUBIC))
+                     for name in COMMITTED_PHOTOS])
+
+
+def grid_peaks(image: np.ndarray) -> dict[int, float]:
+    """How far the spectrum of ``image`` (H, W[, 3]) peaks at the frequencies of a 2- and a 4-pixel grid.
+
+    Grey image, Hann window, power spectrum; for each period p the bins (k H/p, l W/p) except DC (for p = 4,
+    also except the period-2 bins). Peak = energy in the 3 x 3 bins around each (the window's main lobe);
+    background = 9 x the median energy 3 to 6 bins away, never below that of uint8 rounding noise.
+    Returns {p: peak / background}: about 1 for a photo, hundreds for a visible checkerboard.
+    """
+    grey = np.asarray(image, dtype=np.float64)
+    grey = grey.mean(axis=2) if grey.ndim == 3 else grey
+    h, w = grey.shape[0] // 4 * 4, grey.shape[1] // 4 * 4
+    grey = grey[:h, :w]
+    window = np.outer(np.hanning(h), np.hanning(w))
+    power = np.abs(np.fft.fft2((grey - grey.mean()) * window)) ** 2
+    floor = (window ** 2).sum() / 12  # expected power per bin of uniform rounding noise (variance 1/12)
+    offsets = np.arange(-6, 7)
+    distance = np.maximum.outer(np.abs(offsets), np.abs(offsets))
+    ratios = {}
+    for period in GRID_PERIODS:
+        peak = background = 0.0
+        for k in range(period):
+            for m in range(period):
+                if (k, m) == (0, 0) or (period == 4 and k % 2 == 0 and m % 2 == 0):
+                    continue
+                block = power[np.ix_((k * h // period + offsets) % h, (m * w // period + offsets) % w)]
+                peak += block[distance <= 1].sum()
+                background += 9 * max(float(np.median(block[distance >= 3])), floor)
+        ratios[period] = float(peak / background)
+    return ratios
+
+
+def grid_excess(x: np.ndarray, y: np.ndarray) -> dict[int, float]:
+    """Grid peaks of the output ``y`` relative to those of its input ``x`` (floored at 1): 1 = nothing added."""
+    px, py = grid_peaks(x), grid_peaks(y)
+    return {p: py[p] / max(1.0, px[p]) for p in GRID_PERIODS}
+
+
+def artefacts(translate: Callable[[np.ndarray], np.ndarray], photos: np.ndarray) -> dict:
+    """Grid excess of ``translate`` on ``photos`` (median and worst per period, share over GRID_LIMIT), and
+    on a flat sky-blue and a smooth sky gradient (where any texture is the network's own)."""
+    excess = [grid_excess(x, translate(x)) for x in photos]
+    yy, xx = np.mgrid[:SIZE, :SIZE] / SIZE
+    sky = np.stack([150 + 60 * yy + 10 * xx, 190 + 30 * yy, 240 - 10 * yy], axis=2).round().astype(np.uint8)
+    flat = np.broadcast_to(np.array([120, 170, 235], np.uint8), (SIZE, SIZE, 3)).copy()
+    result = {"n_photos": len(photos)}
+    for p in GRID_PERIODS:
+        values = np.array([e[p] for e in excess])
+        result[f"period{p}"] = {"median": round(float(np.median(values)), 2), "max": round(float(values.max()), 2),
+                                "share_over_limit": round(float((values > GRID_LIMIT).mean()), 3)}
+    for name, image in (("flat_sky", flat), ("sky_gradient", sky)):
+        out = translate(image)
+        result[name] = {f"period{p}": round(v, 2) for p, v in grid_excess(image, out).items()}
+        result[name]["std_grey_levels"] = round(float(out.astype(np.float64).mean(axis=2).std()), 2)
+    return result
+
+
+def scene_change(translate: Callable[[np.ndarray], np.ndarray], photos: np.ndarray) -> dict:
+    """Mean |x - G(x)| (grey levels) on the outer band (SIZE/8 wide) and in the central half, their ratio,
+    and the band's mean colour shift G(x) - x per channel (R, G, B)."""
+    band = np.ones((SIZE, SIZE), bool)
+    band[SIZE // 8: -SIZE // 8, SIZE // 8: -SIZE // 8] = False
+    centre = np.zeros((SIZE, SIZE), bool)
+    centre[SIZE // 4: -SIZE // 4, SIZE // 4: -SIZE // 4] = True
+    diffs = np.stack([translate(x).astype(np.float64) - x for x in photos])
+    band_change, centre_change = float(np.abs(diffs[:, band]).mean()), float(np.abs(diffs[:, centre]).mean())
+    return {"n_photos": len(photos), "band_change": round(band_change, 2), "centre_change": round(centre_change, 2),
+            "band_over_centre": round(band_change / centre_change, 3),
+            "band_colour_shift_rgb": [round(float(v), 2) for v in diffs[:, band].mean(axis=(0, 1))]}
+
+
+def scene_and_grid(g: Callable, f: Callable, horses: np.ndarray, zebras: np.ndarray) -> dict:
+    """The cheap figures: grid texture of G and F on the committed photos and the test photos; scene change."""
+    mine = committed_photos()
+    return {"grid_g": artefacts(g, np.concatenate([mine, horses])), "grid_f": artefacts(f, np.concatenate([mine, zebras])),
+            "grid_limit": GRID_LIMIT, "scene_g_testA": scene_change(g, horses), "scene_f_testB": scene_change(f, zebras)}
+
+
+def print_scene_and_grid(result: dict) -> None:
+    """One table of the cheap figures."""
+    print(f"grid excess (G(x) peak / x peak at the 2- and 4-pixel bins; 1 = none added, limit {GRID_LIMIT}):")
+    for key in ("grid_g", "grid_f"):
+        r = result[key]
+        print(f"  {key}: N = {r['n_photos']} photos, median p2 {r['period2']['median']}, p4 {r['period4']['median']}"
+              f" (worst {r['period2']['max']}, {r['period4']['max']}; over the limit "
+              f"{r['period2']['share_over_limit']:.0%}, {r['period4']['share_over_limit']:.0%}); "
+              f"flat sky p2 {r['flat_sky']['period2']}, sky gradient p2 {r['sky_gradient']['period2']}")
+    for key in ("scene_g_testA", "scene_f_testB"):
+        r = result[key]
+        print(f"  {key}: N = {r['n_photos']}, mean |x - G(x)| band {r['band_change']} vs centre {r['centre_change']}"
+              f" (ratio {r['band_over_centre']}); band colour shift RGB {r['band_colour_shift_rgb']}")
 
 
 def cached_features(images: np.ndarray, folder: str, cache: Path) -> np.ndarray:
@@ -56,13 +174,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "generative"))
+    parser.add_argument("--only", choices=["artefacts"], help="just the grid texture and scene change (seconds)")
     args = parser.parse_args(argv)
     cache = Path(args.cache).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     g, f = (generative.load(name, device="cpu") for name in NAMES)
-    classifier = generative.load("horse-zebra-classifier", device="cpu")
     horses, zebras = photos(args.data, "testA"), photos(args.data, "testB")
+    cheap = scene_and_grid(g, f, horses, zebras)
+    print_scene_and_grid(cheap)
+    if args.only == "artefacts":
+        print(f"wrote {write('cyclegan-artefacts', cheap)}")
+        return cheap
+    classifier = generative.load("horse-zebra-classifier", device="cpu")
     fake_zebras = np.stack([g(x) for x in horses])
     fake_horses = np.stack([f(y) for y in zebras])
     cycled = np.stack([f(y) for y in fake_zebras])
@@ -101,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict:
         "speedup_vs_original": round(original["median_ms"] / small["median_ms"], 2),
         "parameters": {"g": sum(p.numel() for p in g.parameters()),
                        "original": sum(p.numel() for p in ResnetGenerator(64, 9).parameters())},
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": torch.get_num_threads(), **cheap,
     }
     print(f"\nCycleGAN at {SIZE} x {SIZE}; N = {len(horses)} test horses, {len(zebras)} test zebras")
     print(f"{'pair':28s} {'FID':>8s} {'KID x1e3':>9s}")

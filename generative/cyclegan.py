@@ -39,24 +39,43 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
+UPSAMPLING = ("transpose", "resize")
+PADDING = ("zeros", "reflect")
+
+
+def _upsample(channels_in: int, channels_out: int, kind: str) -> list[nn.Module]:
+    """One x2 upsampling to ``channels_out``: a stride-2 transposed conv (the official layer, whose uneven
+    kernel overlap leaves a period-2 pattern) or a resize-convolution (bilinear x2, then a 3x3 conv)."""
+    if kind == "transpose":
+        return [nn.ConvTranspose2d(channels_in, channels_out, 3, stride=2, padding=1, output_padding=1)]
+    if kind == "resize":
+        return [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.ReflectionPad2d(1),
+                nn.Conv2d(channels_in, channels_out, 3)]
+    raise ValueError(f"upsample must be one of {UPSAMPLING}, got {kind!r}")
+
+
 class ResnetGenerator(nn.Module):
     """Images (N, 3, H, W) in [-1, 1] -> same shape, H and W multiples of 4; fully convolutional.
 
-    7x7 conv, two stride-2 convs, ``n_blocks`` residual blocks at 1/4 scale, two transposed convs, 7x7
-    conv, tanh. The original CycleGAN generator is ``ResnetGenerator(ngf=64, n_blocks=9)``.
+    7x7 conv, two stride-2 convs, ``n_blocks`` residual blocks at 1/4 scale, two x2 upsamplings, 7x7
+    conv, tanh. The original CycleGAN generator is ``ResnetGenerator(ngf=64, n_blocks=9)``: transposed convs
+    up, zero padding in the stride-2 convs down (on even sizes it pads only the top and left, so a flat
+    input gets an edge there). ``upsample="resize"`` uses resize-convolutions (Odena et al. 2016) and
+    ``padding="reflect"`` reflects instead; the defaults are the official architecture and keys.
     """
 
-    def __init__(self, ngf: int = 64, n_blocks: int = 9) -> None:
+    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros") -> None:
         super().__init__()
-        self.ngf, self.n_blocks = ngf, n_blocks
+        if padding not in PADDING:
+            raise ValueError(f"padding must be one of {PADDING}, got {padding!r}")
+        self.ngf, self.n_blocks, self.upsample, self.padding = ngf, n_blocks, upsample, padding
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), _norm(ngf), nn.ReLU(True)]
         for mult in (1, 2):
-            layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1), _norm(ngf * mult * 2),
-                       nn.ReLU(True)]
+            layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, padding_mode=padding),
+                       _norm(ngf * mult * 2), nn.ReLU(True)]
         layers += [ResnetBlock(ngf * 4) for _ in range(n_blocks)]
         for mult in (4, 2):
-            layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1),
-                       _norm(ngf * mult // 2), nn.ReLU(True)]
+            layers += [*_upsample(ngf * mult, ngf * mult // 2, upsample), _norm(ngf * mult // 2), nn.ReLU(True)]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
 
@@ -103,9 +122,9 @@ class Translator(nn.Module):
     memory stays bounded however large the upload.
     """
 
-    def __init__(self, ngf: int = 64, n_blocks: int = 9) -> None:
+    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros") -> None:
         super().__init__()
-        self.net = ResnetGenerator(ngf, n_blocks)
+        self.net = ResnetGenerator(ngf, n_blocks, upsample, padding)
 
     @torch.no_grad()
     def forward(self, image: np.ndarray, max_side: int = MAX_SIDE,

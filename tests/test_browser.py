@@ -222,8 +222,9 @@ def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
     page.get_by_role("tab", name="Horse to zebra").click()
     page.locator("#cyclegan-upload input[type=file]").set_input_files(str(tmp_path / "brown.png"))
     expect(page.locator("#cyclegan-heatmap img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#cyclegan-change img")).to_be_visible(timeout=30_000)
     expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=30_000)
-    expect(page.locator("#cyclegan-cycle img")).to_have_count(4)
+    expect(page.locator("#cyclegan-cycle img")).to_have_count(5)
     _screenshot_and_close(page, "cyclegan")
 
 

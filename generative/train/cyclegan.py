@@ -1,6 +1,7 @@
 """Train the horse <-> zebra CycleGAN on horse2zebra trainA/trainB, resumably, at a CPU-sized resolution.
 
     python -m generative.train.cyclegan --data ../shared/data --threads 1 --minutes 90
+    python -m generative.train.cyclegan --data ../shared/data --threads 1 --upsample resize --padding reflect
 
 The CycleGAN recipe: ResNet-block generators with instance norm, 70 x 70 PatchGAN discriminators, LSGAN
 loss, cycle loss (lambda 10) and identity loss (0.5 lambda), a pool of 50 past fakes per discriminator,
@@ -8,12 +9,18 @@ resize to ``--load`` px then random ``--crop`` px crops with flips, Adam 2e-4 (0
 rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go to ``--checkpoints`` every
 3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators).
 ``--export`` (or the end of ``--steps``) writes ``weights/cyclegan-{horse2zebra,zebra2horse}.safetensors``.
+
+``--upsample resize`` (resize-convolutions) and ``--padding reflect`` train the generator form that prints no
+grid (see ``generative.cyclegan.ResnetGenerator``); such a run keeps its own checkpoint and learning curve
+(``cyclegan-resize-reflect``), starts from scratch, and ships its weights only with ``--export``.
+``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
 """
 
 from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import load_file
 
-from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator
+from generative.cyclegan import PADDING, UPSAMPLING, PatchDiscriminator, ResnetGenerator, Translator
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
@@ -77,6 +84,73 @@ def lsgan(scores: torch.Tensor, real: bool) -> torch.Tensor:
     return F.mse_loss(scores, torch.full_like(scores, float(real)))
 
 
+@dataclass
+class Trainer:
+    """G (horse -> zebra), F (zebra -> horse), D_A (judges horses), D_B (judges zebras), their optimisers and
+    image pools; :meth:`step` runs one CycleGAN iteration."""
+
+    config_g: dict = field(default_factory=lambda: dict(CONFIG_G))
+    lambda_idt: float = LAMBDA_IDT
+
+    def __post_init__(self) -> None:
+        self.g, self.f = ResnetGenerator(**self.config_g), ResnetGenerator(**self.config_g)
+        self.d_a, self.d_b = PatchDiscriminator(**CONFIG_D), PatchDiscriminator(**CONFIG_D)
+        self.opt_g = torch.optim.Adam([*self.g.parameters(), *self.f.parameters()], lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam([*self.d_a.parameters(), *self.d_b.parameters()], lr=2e-4, betas=(0.5, 0.999))
+        self.pool_a, self.pool_b = ImagePool(), ImagePool()
+        self.memory_format = torch.contiguous_format
+
+    def modules(self) -> dict:
+        """The nets and optimisers a checkpoint holds, by key."""
+        return {"g": self.g, "f": self.f, "d_a": self.d_a, "d_b": self.d_b, "opt_g": self.opt_g, "opt_d": self.opt_d}
+
+    def channels_last(self) -> None:
+        """Channels-last memory format for the four nets and their inputs."""
+        self.memory_format = torch.channels_last
+        for net in (self.g, self.f, self.d_a, self.d_b):
+            net.to(memory_format=torch.channels_last)
+
+    def set_lr(self, lr: float) -> None:
+        """Set the learning rate of both optimisers."""
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    def step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
+        """One iteration on a batch of horses and one of zebras; returns the losses G-GAN, F-GAN, cycle,
+        identity, D_B, D_A."""
+        real_a = real_a.contiguous(memory_format=self.memory_format)
+        real_b = real_b.contiguous(memory_format=self.memory_format)
+        g, f, d_a, d_b = self.g, self.f, self.d_a, self.d_b
+        # Generators: fool both discriminators, close both cycles, leave the target domain alone.
+        d_a.requires_grad_(False)
+        d_b.requires_grad_(False)
+        fake_b, fake_a = g(real_a), f(real_b)
+        loss_g_gan, loss_f_gan = lsgan(d_b(fake_b), True), lsgan(d_a(fake_a), True)
+        loss_cycle = F.l1_loss(f(fake_b), real_a) + F.l1_loss(g(fake_a), real_b)
+        loss_idt = F.l1_loss(g(real_b), real_b) + F.l1_loss(f(real_a), real_a)
+        loss = loss_g_gan + loss_f_gan + LAMBDA_CYCLE * loss_cycle + self.lambda_idt * loss_idt
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        # Discriminators: real vs a fake from the pool, halved as in the paper.
+        d_a.requires_grad_(True)
+        d_b.requires_grad_(True)
+        loss_d_b = 0.5 * (lsgan(d_b(real_b), True) + lsgan(d_b(self.pool_b.query(fake_b)), False))
+        loss_d_a = 0.5 * (lsgan(d_a(real_a), True) + lsgan(d_a(self.pool_a.query(fake_a)), False))
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss_d_b + loss_d_a).backward()
+        self.opt_d.step()
+        return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt, loss_d_b, loss_d_a)]
+
+
+def run_name(config_g: dict) -> str:
+    """``cyclegan`` for the shipped generator form, else e.g. ``cyclegan-resize-reflect``: names the checkpoint
+    and the learning curve, so that runs of different forms never resume from each other."""
+    form = (config_g.get("upsample", "transpose"), config_g.get("padding", "zeros"))
+    return "cyclegan" if form == ("transpose", "zeros") else f"cyclegan-{form[0]}-{form[1]}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
     cli = parser(__doc__)
@@ -84,40 +158,48 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--batch", type=int, default=1)
     cli.add_argument("--load", type=int, default=128, help="images are resized to this square size")
     cli.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
+    cli.add_argument("--upsample", choices=UPSAMPLING, default="transpose", help="generator upsampling layers")
+    cli.add_argument("--padding", choices=PADDING, default="zeros", help="padding of the generator's stride-2 convs")
+    cli.add_argument("--channels-last", action="store_true", help="channels-last memory format (CPU speed)")
+    cli.add_argument("--identity", type=float, default=LAMBDA_IDT / LAMBDA_CYCLE,
+                     help="identity loss weight as a share of the cycle weight (0.5 in the paper)")
     args = cli.parse_args(argv)
     cache = start_run(args)
-    g, f = ResnetGenerator(**CONFIG_G), ResnetGenerator(**CONFIG_G)  # G: horse -> zebra, F: zebra -> horse
-    d_a, d_b = PatchDiscriminator(**CONFIG_D), PatchDiscriminator(**CONFIG_D)  # D_B judges zebras, D_A horses
-    opt_g = torch.optim.Adam([*g.parameters(), *f.parameters()], lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam([*d_a.parameters(), *d_b.parameters()], lr=2e-4, betas=(0.5, 0.999))
-    pool_a, pool_b = ImagePool(), ImagePool()
-    ckpt_path = cache / "cyclegan.pt"
+    config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding}
+    name = run_name(config_g)
+    trainer = Trainer(config_g, lambda_idt=args.identity * LAMBDA_CYCLE)
+    if args.channels_last:
+        trainer.channels_last()
+    g, f = trainer.g, trainer.f
+    ckpt_path = cache / f"{name}.pt"
     step = 0
+    shipped = read_manifest()
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
-        for module, key in ((g, "g"), (f, "f"), (d_a, "d_a"), (d_b, "d_b"), (opt_g, "opt_g"), (opt_d, "opt_d")):
+        for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
-        pool_a, pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
+        trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
-    elif set(NAMES) <= set(read_manifest()):
+    elif set(NAMES) <= set(shipped) and run_name(shipped[NAMES[0]]["config"]) == name:
         # No checkpoint on this machine: continue from the shipped generators (fresh discriminators).
-        for net, name in ((g, NAMES[0]), (f, NAMES[1])):
-            state = load_file(WEIGHTS_DIR / f"{name}.safetensors")
+        for net, model in ((g, NAMES[0]), (f, NAMES[1])):
+            state = load_file(WEIGHTS_DIR / f"{model}.safetensors")
             net.load_state_dict({k.removeprefix("net."): v for k, v in state.items()})
-        step = int(read_manifest()[NAMES[0]]["trained_steps"])
+        step = int(shipped[NAMES[0]]["trained_steps"])
         print(f"no checkpoint: continuing from the shipped generators after step {step}")
+    elif args.export:
+        raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
     def checkpoint() -> None:
-        save_checkpoint({"g": g.state_dict(), "f": f.state_dict(), "d_a": d_a.state_dict(), "d_b": d_b.state_dict(),
-                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
-                         "pool_a": pool_a.images, "pool_b": pool_b.images}, ckpt_path)
+        save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
+                         "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images}, ckpt_path)
 
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load, cache)
         zebras = load_domain(args.data, "trainB", args.load, cache)
-        curve = learning_curve("cyclegan", ["step", "epochs_a", "lr", "loss_g_gan", "loss_f_gan", "loss_cycle",
-                                            "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
+        curve = learning_curve(name, ["step", "epochs_a", "lr", "loss_g_gan", "loss_f_gan", "loss_cycle",
+                                      "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
         start = time.time()
@@ -125,32 +207,10 @@ def main(argv: list[str] | None = None) -> None:
         logs: list[list[float]] = []
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             lr = 2e-4 * min(1.0, 2 * (args.steps - step) / args.steps)
-            for opt in (opt_g, opt_d):
-                for group in opt.param_groups:
-                    group["lr"] = lr
+            trainer.set_lr(lr)
             real_a, real_b = batch_of(horses, args.batch, args.crop, rng), batch_of(zebras, args.batch, args.crop, rng)
-            # Generators: fool both discriminators, close both cycles, leave the target domain alone.
-            d_a.requires_grad_(False)
-            d_b.requires_grad_(False)
-            fake_b, fake_a = g(real_a), f(real_b)
-            loss_g_gan, loss_f_gan = lsgan(d_b(fake_b), True), lsgan(d_a(fake_a), True)
-            loss_cycle = F.l1_loss(f(fake_b), real_a) + F.l1_loss(g(fake_a), real_b)
-            loss_idt = F.l1_loss(g(real_b), real_b) + F.l1_loss(f(real_a), real_a)
-            loss = loss_g_gan + loss_f_gan + LAMBDA_CYCLE * loss_cycle + LAMBDA_IDT * loss_idt
-            opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_g.step()
-            # Discriminators: real vs a fake from the pool, halved as in the paper.
-            d_a.requires_grad_(True)
-            d_b.requires_grad_(True)
-            loss_d_b = 0.5 * (lsgan(d_b(real_b), True) + lsgan(d_b(pool_b.query(fake_b)), False))
-            loss_d_a = 0.5 * (lsgan(d_a(real_a), True) + lsgan(d_a(pool_a.query(fake_a)), False))
-            opt_d.zero_grad(set_to_none=True)
-            (loss_d_b + loss_d_a).backward()
-            opt_d.step()
+            logs.append(trainer.step(real_a, real_b))
             step += 1
-            logs.append([float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt, loss_d_b,
-                                                      loss_d_a)])
             if step % 50 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
@@ -162,17 +222,25 @@ def main(argv: list[str] | None = None) -> None:
             save_now_and_then()
         checkpoint()
 
-    if args.export or step >= args.steps:
-        common = {"builder": "generative.cyclegan:Translator", "config": CONFIG_G,
+    if args.export or (step >= args.steps and name == "cyclegan"):
+        form = "" if name == "cyclegan" else f" --upsample {args.upsample} --padding {args.padding}"
+        if args.identity != LAMBDA_IDT / LAMBDA_CYCLE:
+            form += f" --identity {args.identity}"
+        if (args.load, args.crop) != (128, 112):
+            form += f" --load {args.load} --crop {args.crop}"
+        common = {"builder": "generative.cyclegan:Translator", "config": config_g,
                   "data": f"horse2zebra trainA (horses) / trainB (zebras), resized to {args.load} px, random "
                           f"{args.crop} px crops, flips",
-                  "command": f"python -m generative.train.cyclegan --data ../shared/data --threads 1 --steps {args.steps}",
+                  "command": f"python -m generative.train.cyclegan --data ../shared/data --threads 1 --steps {args.steps}"
+                             f"{form}",
                   "trained_steps": step}
-        for net, name in ((g, NAMES[0]), (f, NAMES[1])):
-            translator = Translator(**CONFIG_G)
+        for net, model in ((g, NAMES[0]), (f, NAMES[1])):
+            translator = Translator(**config_g)
             translator.net.load_state_dict(net.state_dict())
-            save_model(name, translator, common)
+            save_model(model, translator, common)
         print(f"exported after {step} steps")
+    elif step >= args.steps:
+        print(f"{name} reached {step} steps; ship it with --export once bench.cyclegan says it is better")
 
 
 if __name__ == "__main__":

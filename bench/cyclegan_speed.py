@@ -1,0 +1,78 @@
+"""CycleGAN training speed on the CPU: iterations per second (G, F, both discriminators, Adam; batch 1) for each
+generator form, with and without channels_last.
+
+    OMP_NUM_THREADS=1 python -m bench.cyclegan_speed --threads 1 --seconds 60
+
+Random crops (speed does not depend on the data) of ``--crop`` px, as the training script sees them. The forms
+run in turns of ``seconds / rounds`` so that a change in the machine's load hits them all alike; the load
+average before and after goes into bench/results/cyclegan-speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import torch
+
+from bench.common import write
+from generative.train.cyclegan import CONFIG_G, Trainer
+
+FORMS = {"transpose-zeros (shipped)": {"upsample": "transpose", "padding": "zeros"},
+         "resize-reflect": {"upsample": "resize", "padding": "reflect"}}
+
+
+def trainers(crop: int) -> dict[str, tuple[Trainer, torch.Tensor, torch.Tensor]]:
+    """A fresh trainer and a fixed pair of random crops for every form, contiguous and channels-last."""
+    gen = torch.Generator().manual_seed(0)
+    real_a, real_b = (torch.rand(1, 3, crop, crop, generator=gen) * 2 - 1 for _ in range(2))
+    out = {}
+    for name, form in FORMS.items():
+        for channels_last in (False, True):
+            torch.manual_seed(0)
+            trainer = Trainer({**CONFIG_G, **form})
+            if channels_last:
+                trainer.channels_last()
+            out[f"{name}{', channels_last' if channels_last else ''}"] = (trainer, real_a, real_b)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Time every form in turns; print a table and write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=60, help="timed seconds per form, all rounds together")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--crop", type=int, default=112)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    runs = trainers(args.crop)
+    load_before = os.getloadavg()
+    counts, seconds = dict.fromkeys(runs, 0), dict.fromkeys(runs, 0.0)
+    for trainer, real_a, real_b in runs.values():  # warm-up
+        trainer.step(real_a, real_b)
+    for _ in range(args.rounds):
+        for name, (trainer, real_a, real_b) in runs.items():
+            start = time.perf_counter()
+            while time.perf_counter() - start < args.seconds / args.rounds:
+                trainer.step(real_a, real_b)
+                counts[name] += 1
+            seconds[name] += time.perf_counter() - start
+    rates = {name: round(counts[name] / seconds[name], 3) for name in runs}
+    base = rates[next(iter(runs))]
+    print(f"CycleGAN training iterations per second, batch 1, {args.crop} px crops, {args.threads} thread(s), "
+          f"{args.seconds:.0f} s per form in {args.rounds} rounds; load average {load_before[0]:.1f} before")
+    for name, rate in rates.items():
+        print(f"{name:40s} {rate:6.3f} it/s  ({rate / base:.2f}x, {counts[name]} iterations)")
+    result = {"threads": args.threads, "crop": args.crop, "batch": 1, "seconds_per_form": args.seconds,
+              "rounds": args.rounds, "iterations_per_second": rates, "iterations": counts,
+              "relative_to_shipped": {name: round(rate / base, 3) for name, rate in rates.items()},
+              "load_average_before": [round(v, 2) for v in load_before],
+              "load_average_after": [round(v, 2) for v in os.getloadavg()]}
+    print(f"wrote {write('cyclegan-speed', result)}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
