@@ -9,9 +9,8 @@ import numpy as np
 from matplotlib import colormaps
 from PIL import Image
 
-import generative
 from generative.cyclegan import MAX_SIDE
-from generative.ui import links, pending
+from generative.ui import links, models
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -43,10 +42,7 @@ CYCLE_NOTE = ("**Cycle consistency:** translating there and back should return t
 def _models(direction: str) -> tuple:
     if direction not in NAMES:
         raise gr.Error(f"Pick a direction: {' or '.join(NAMES)}.")
-    try:
-        return tuple(generative.load(name) for name in NAMES[direction])
-    except (generative.WeightsError, generative.UnknownModelError) as exc:
-        raise gr.Error(str(exc)) from None
+    return tuple(models.load(name) for name in NAMES[direction])
 
 
 def _thumb(image: np.ndarray) -> np.ndarray:
@@ -116,8 +112,8 @@ def _quality_line() -> str:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; the two generators load on the first translation."""
-    if not set(NAMES["horse → zebra"]) <= set(generative.available()):
-        pending.build("a CycleGAN turning horses into zebras and back, with the cycle reconstruction F(G(x))")
+    if not models.trained(*NAMES["horse → zebra"]):
+        models.not_trained("a CycleGAN turning horses into zebras and back, with the cycle reconstruction F(G(x))")
         return
     gr.Markdown(INTRO)
     gr.Markdown(_quality_line())

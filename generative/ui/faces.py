@@ -9,8 +9,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-import generative
-from generative.ui import inputs, links, pending
+from generative.ui import inputs, links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
 from generative.ui.uploads import image_upload, read_upload
@@ -35,10 +34,7 @@ VERDICT_NOTE = (
 
 
 def _models() -> tuple:
-    try:
-        return generative.load("faces-gan"), generative.load("faces-gan-d")
-    except (generative.WeightsError, generative.UnknownModelError) as exc:
-        raise gr.Error(str(exc)) from None
+    return models.load("faces-gan"), models.load("faces-gan-d")
 
 
 def _psi(truncation: float | None) -> float:
@@ -95,18 +91,14 @@ def _picked(evt: gr.SelectData) -> int:
 @gpu
 def enhance(seed: float, index: float, truncation: float) -> tuple[tuple[np.ndarray, np.ndarray], str]:
     """Face ``index`` (1..8) of the grid at ``seed``, upscaled to 128 x 128 by bicubic and by the 2x SR net."""
-    if "sr-x2-psnr" not in generative.available():
+    if not models.trained("sr-x2-psnr"):
         raise gr.Error("The 2x super-resolution model is not trained yet: `python -m generative.train.sr` builds it.")
     if index is None or not np.isfinite(index) or not 1 <= index <= GRID or index != int(index):
         raise gr.Error(f"Pick a face: a whole number from 1 to {GRID} (its place in the grid).")
     g, _ = _models()
     chosen = seed_value(seed, maximum=MAX_SEED) + int(index) - 1
     face = g.generate([chosen], truncation=_psi(truncation))[0]
-    try:
-        upscale = generative.load("sr-x2-psnr")
-    except (generative.WeightsError, generative.UnknownModelError) as exc:
-        raise gr.Error(str(exc)) from None
-    sharp = upscale(face)
+    sharp = models.load("sr-x2-psnr")(face)
     bicubic = np.asarray(Image.fromarray(face).resize((2 * 64, 2 * 64), Image.Resampling.BICUBIC))
     return (bicubic, sharp), f"Seed {chosen}: bicubic (left) vs the super-resolution network (right), 128 × 128."
 
@@ -136,8 +128,8 @@ def _quality_line() -> str:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; the GAN loads when the tab is first opened."""
-    if not {"faces-gan", "faces-gan-d"} <= set(generative.available()):
-        pending.build("faces from a GAN trained here (`python -m generative.train.faces`)")
+    if not models.trained("faces-gan", "faces-gan-d"):
+        models.not_trained("faces from a GAN trained here (`python -m generative.train.faces`)")
         return
     gr.Markdown(INTRO)
     gr.Markdown(_quality_line())

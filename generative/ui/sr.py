@@ -8,9 +8,8 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-import generative
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
-from generative.ui import links, pending
+from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest
@@ -35,10 +34,7 @@ LIMIT = f"Up to {MAX_PIXELS / 1e6:.0f} megapixels in (e.g. 1600 × 1250), proces
 
 
 def _nets() -> list:
-    try:
-        return [generative.load(name) for name in MODELS]
-    except (generative.WeightsError, generative.UnknownModelError) as exc:
-        raise gr.Error(str(exc)) from None
+    return [models.load(name) for name in MODELS]
 
 
 def _image(path: str | None, what: str = "the image to upscale") -> np.ndarray:
@@ -184,8 +180,8 @@ def _quality_line() -> str:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; the nets load on the first upscale."""
-    if not set(MODELS) <= set(generative.available()):
-        pending.build("bicubic, a PSNR-trained network and a GAN-trained network side by side on your photo "
+    if not models.trained(*MODELS):
+        models.not_trained("bicubic, a PSNR-trained network and a GAN-trained network side by side on your photo "
                       "(`python -m generative.train.sr`)")
         return
     gr.Markdown(INTRO)

@@ -13,10 +13,9 @@ import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
 
-import generative
 from generative import digits
 from generative.images import ImageError, load_rgb
-from generative.ui import links, pending
+from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
@@ -58,10 +57,7 @@ class VaeSession:
 def _model(name: str) -> torch.nn.Module:
     if name not in MODELS:
         raise gr.Error(f"Unknown model {name!r}; choose one of {', '.join(MODELS)}.")
-    try:
-        return generative.load(name)
-    except (generative.WeightsError, generative.UnknownModelError) as exc:
-        raise gr.Error(str(exc)) from None
+    return models.load(name)
 
 
 def _labels(name: str) -> list[str]:
@@ -303,9 +299,9 @@ def manifold(session: VaeSession, name: str, *sliders: float) -> np.ndarray:
 
 def build(tab: gr.Tab) -> None:
     """Lay out the tab; its model loads when the tab is first opened."""
-    trained = [name for name in MODELS if name in generative.available()]
+    trained = [name for name in MODELS if models.trained(name)]
     if not trained:
-        pending.build("a VAE trained here (`python -m generative.train.vae --model vae-mnist-2d`)")
+        models.not_trained("a VAE trained here (`python -m generative.train.vae --model vae-mnist-2d`)")
         return
     gr.Markdown(INTRO)
     session = gr.State(VaeSession())
