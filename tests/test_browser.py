@@ -92,6 +92,8 @@ def test_every_tab_opens_and_fits_the_window(browser, app_url, width, height, th
 def test_gmm_click_points_run_em_and_see_the_fit(browser, app_url):
     page = _open(browser, app_url)
     status = page.locator("#gmm-status")
+    expect(status).to_contain_text("Iteration", timeout=30_000)  # the tab opens on a fitted example
+    page.get_by_role("button", name="Clear").click()
     expect(status).to_contain_text("No points yet")
     empty_canvas = _canvas_src(page)
     image = page.locator("#gmm-canvas img")
@@ -221,6 +223,7 @@ def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
     page = _open(browser, app_url)
     page.get_by_role("tab", name="Horse to zebra").click()
     page.locator("#cyclegan-upload input[type=file]").set_input_files(str(tmp_path / "brown.png"))
+    expect(page.locator("#cyclegan-summary")).to_contain_text("input 320 x 240", timeout=30_000)  # not the example
     expect(page.locator("#cyclegan-heatmap img")).to_be_visible(timeout=30_000)
     expect(page.locator("#cyclegan-change img")).to_be_visible(timeout=30_000)
     expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=30_000)
