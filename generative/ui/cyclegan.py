@@ -32,8 +32,8 @@ F(G(x)) gives back x, so G must keep the pose and background and change only wha
 photos it was trained on. Any photo is accepted — the examples have horses, a zebra, and a cat to see what the cycle
 does with something it never saw.
 """
-CYCLE_NOTE = ("**Cycle consistency:** translating there and back should return the input, F(G(x)) ≈ x; the heatmap "
-              "shows where it does not (bright = large |x − F(G(x))|). "
+CYCLE_NOTE = ("**Cycle consistency:** translating there and back should return the input, F(G(x)) ≈ x; the last "
+              "heatmap shows where it does not (bright = large |x − F(G(x))|). "
               "In the zebra → horse direction F goes first and G brings the photo back.  \n"
               "**What changed:** |x − G(x)| is bright where the translation altered your photo; a good translator "
               "lights up the animal and leaves the sky, grass and walls dark.")
@@ -135,7 +135,7 @@ def build(tab: gr.Tab) -> None:
     with gr.Row(elem_id="cyclegan-cycle"):
         x_box = gr.Image(label="x (your photo)", interactive=False)
         y_box = gr.Image(label="G(x) (translated)", interactive=False)
-        change_box = gr.Image(label="|x − G(x)| (what changed)", interactive=False, elem_id="cyclegan-change")
+        change_box = gr.Image(label="|x − G(x)| (changed)", interactive=False, elem_id="cyclegan-change")
         back_box = gr.Image(label="F(G(x)) (translated back)", interactive=False)
         heat_box = gr.Image(label="|x − F(G(x))|", interactive=False, elem_id="cyclegan-heatmap")
     outputs = [slider, x_box, y_box, change_box, back_box, heat_box, summary]
