@@ -2,8 +2,11 @@
 
 The generator maps noise z ~ N(0, I) to an image; the discriminator outputs the probability that an
 image is real. A GAN is an implicit model: it samples, but gives no density p(x).
-Generator: upsample + 3x3 conv blocks with pixel normalisation (no running statistics, so an EMA copy
-of its weights needs no re-estimation). Discriminator: strided convs with spectral normalisation.
+Generator: a mapping z -> w (the first layer: pixel-normalised z through a linear layer, a 4 x 4 x 256
+feature map) and a synthesis w -> image of upsample + 3x3 conv blocks with pixel normalisation (no
+running statistics, so an EMA copy of its weights needs no re-estimation). Truncation, as in StyleGAN,
+pulls w toward the average w (estimated from many z and stored with the weights).
+Discriminator: strided convs with spectral normalisation.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ def _up_block(c_in: int, c_out: int) -> nn.Sequential:
     )
 
 
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """Images (N, 3, H, W) in [-1, 1] -> (N, H, W, 3) uint8."""
+    return ((images.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+
 class Generator(nn.Module):
     """z (N, z_dim) -> images (N, 3, 64, 64) in [-1, 1]; ``generate`` gives uint8 images by seed."""
 
@@ -40,10 +48,29 @@ class Generator(nn.Module):
         self.stem = nn.Sequential(nn.Linear(z_dim, channels[0] * 16), nn.LeakyReLU(0.2))
         self.blocks = nn.Sequential(*[_up_block(a, b) for a, b in zip(channels[:-1], channels[1:])])
         self.to_rgb = nn.Conv2d(channels[-1], 3, 1)
+        self.register_buffer("w_avg", torch.zeros(channels[0] * 16))  # set by estimate_w_avg after training
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = self.stem(PixelNorm()(z[:, :, None, None])[:, :, 0, 0]).reshape(len(z), -1, 4, 4)
+    def mapping(self, z: torch.Tensor) -> torch.Tensor:
+        """z (N, z_dim) -> w (N, 16 x channels): the first layer's output, before the 4 x 4 pixel norm."""
+        return self.stem(PixelNorm()(z[:, :, None, None])[:, :, 0, 0])
+
+    def synthesis(self, w: torch.Tensor) -> torch.Tensor:
+        """w -> images (N, 3, 64, 64) in [-1, 1]."""
+        x = w.reshape(len(w), -1, 4, 4)
         return torch.tanh(self.to_rgb(self.blocks(PixelNorm()(x))))
+
+    def forward(self, z: torch.Tensor, truncation: float = 1.0) -> torch.Tensor:
+        """Images for latents z; truncation ψ < 1 moves w toward the average w (ψ = 0: the average face)."""
+        w = self.mapping(z)
+        if truncation != 1:
+            w = self.w_avg.lerp(w, truncation)
+        return self.synthesis(w)
+
+    @torch.no_grad()
+    def estimate_w_avg(self, n: int = 20_000, seed: int = 0) -> None:
+        """Store the average w over ``n`` draws of z (the centre that truncation pulls toward)."""
+        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed)).to(self.w_avg.device)
+        self.w_avg.copy_(torch.cat([self.mapping(chunk) for chunk in z.split(1000)]).mean(0))
 
     @staticmethod
     def noise(seeds: list[int], z_dim: int) -> torch.Tensor:
@@ -52,10 +79,15 @@ class Generator(nn.Module):
 
     @torch.no_grad()
     def generate(self, seeds: list[int], truncation: float = 1.0) -> np.ndarray:
-        """Faces for the given seeds, (N, 64, 64, 3) uint8; truncation < 1 pulls z toward the mean latent 0."""
-        z = truncation * self.noise(seeds, self.z_dim).to(self.to_rgb.weight.device)
-        images = self(z)
-        return ((images.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+        """Faces for the given seeds, (N, 64, 64, 3) uint8; truncation ψ < 1 pulls w toward the average w."""
+        return to_uint8(self(self.noise(seeds, self.z_dim).to(self.w_avg.device), truncation))
+
+    @torch.no_grad()
+    def interpolate(self, seed_a: int, seed_b: int, frames: int, truncation: float = 1.0) -> np.ndarray:
+        """``frames`` faces, (frames, 64, 64, 3) uint8, on the straight line from z(seed_a) to z(seed_b)."""
+        za, zb = self.noise([seed_a, seed_b], self.z_dim).to(self.w_avg.device)
+        t = torch.linspace(0, 1, frames, device=za.device)[:, None]
+        return to_uint8(self((1 - t) * za + t * zb, truncation))
 
 
 class Discriminator(nn.Module):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 
 import generative
+from generative.faces import Generator, to_uint8
 
 pytestmark = pytest.mark.skipif(not {"faces-gan", "faces-gan-d"} <= set(generative.available()),
                                 reason="no face GAN weights in weights/")
@@ -37,9 +42,51 @@ def test_same_seed_same_face_and_different_seeds_differ(g):
     assert np.abs(a[0].astype(int) - a[1].astype(int)).mean() > 5
 
 
-def test_truncation_zero_gives_the_mean_face_for_every_seed(g):
+def _spread(faces: np.ndarray) -> float:
+    """Per-pixel standard deviation across faces, averaged over pixels (grey levels)."""
+    return float(faces.astype(np.float64).std(axis=0).mean())
+
+
+def test_truncation_zero_gives_the_average_w_face_for_every_seed(g):
     faces = g.generate([1, 2, 3], truncation=0.0)
     assert (faces == faces[0]).all()
+    with torch.no_grad():
+        np.testing.assert_array_equal(faces[0], to_uint8(g.synthesis(g.w_avg[None]))[0])
+
+
+def test_stored_average_w_is_the_mean_of_w_over_z(g):
+    z = torch.randn(4000, g.z_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        w = g.mapping(z)
+    # 0.037 measured: sampling error of a 4,000-draw mean (w's spread is 0.38 per coordinate); a w_avg of zeros is 0.7 off
+    assert (w.mean(0) - g.w_avg).abs().max() < 0.1
+
+
+def test_truncation_trades_variety_for_typicality(g):
+    seeds = list(range(32))
+    spread = {psi: _spread(g.generate(seeds, truncation=psi)) for psi in (0.5, 1.0, 1.5)}
+    # measured 33 vs 52 grey levels: ψ = 0.5 varies clearly less, yet its faces still differ
+    assert spread[0.5] < 0.75 * spread[1.0] and spread[0.5] > 15
+    assert spread[1.5] > spread[1.0]
+    half = g.generate(seeds[:2], truncation=0.5).astype(int)
+    assert np.abs(half[0] - half[1]).mean() > 10
+    np.testing.assert_array_equal(g.generate([7, 8], 0.5), g.generate([7, 8], 0.5))
+
+
+def test_truncation_one_is_the_trained_generator(g):
+    z = Generator.noise([3, 4], g.z_dim)
+    with torch.no_grad():
+        untruncated = to_uint8(g.synthesis(g.mapping(z)))
+    np.testing.assert_array_equal(g.generate([3, 4], truncation=1.0), untruncated)
+
+
+def test_interpolation_runs_from_one_seed_to_the_other(g):
+    frames = g.interpolate(3, 9, 5, truncation=0.7)
+    assert frames.shape == (5, 64, 64, 3) and frames.dtype == np.uint8
+    np.testing.assert_array_equal(frames[0], g.generate([3], 0.7)[0])
+    np.testing.assert_array_equal(frames[-1], g.generate([9], 0.7)[0])
+    steps = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))
+    assert steps.max() < np.abs(frames[-1].astype(int) - frames[0]).mean()  # a path, not a jump
 
 
 def test_generated_faces_look_like_the_average_face(g):
@@ -68,7 +115,7 @@ def test_tab_handlers(tmp_path):
     grid = tab.generate_grid(3, 0.8)
     assert len(grid) == tab.GRID and "P(real)" in grid[0][1]
     strip, gif = tab.interpolate(0, 1, 0.8)
-    assert strip.shape == (tab.SHOW_PX, tab.FRAMES * tab.SHOW_PX, 3) and gif.endswith(".gif")
+    assert strip.shape == (tab.SHOW_PX, tab.FRAMES * tab.SHOW_PX, 3) and gif.endswith("/faces-seed-0-to-1.gif")
     for bad in (-1, 2.5, None, 2**40):
         with pytest.raises(gr.Error, match="whole number"):
             tab.generate_grid(bad, 0.8)
@@ -77,8 +124,6 @@ def test_tab_handlers(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(gr.Error, match="not an image"):
         tab.judge_upload(str(tmp_path / "bad.png"), 0.8, 0.5, 0.5)
-    from PIL import Image
-
     Image.new("RGB", (300, 200), "tan").save(tmp_path / "face.jpg")
     crop, verdict = tab.judge_upload(str(tmp_path / "face.jpg"), 0.8, 0.5, 0.45)
     assert crop.shape == (tab.SHOW_PX, tab.SHOW_PX, 3) and "P(real)" in verdict
@@ -98,3 +143,83 @@ def test_enhance_a_chosen_face():
     for bad in (0, 9, 2.5, None, float("nan")):
         with pytest.raises(gr.Error, match="Pick a face"):
             tab.enhance(3, bad, 0.8)
+
+
+def test_variety_figure_fails_a_collapsed_set_and_passes_a_fresh_sample():
+    pytest.importorskip("prdc")
+    from bench.faces import variety
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(500, 16))
+    fresh = variety(real, rng.normal(size=(500, 16)))
+    collapsed = variety(real, np.repeat(rng.normal(size=(10, 16)), 50, axis=0))  # 10 modes, each 50 times
+    assert fresh["coverage"] > 0.9 and fresh["recall"] > 0.5
+    assert collapsed["coverage"] < 0.2 and collapsed["recall"] < fresh["recall"] / 2
+
+
+def _gallery_faces(gallery: list[dict]) -> np.ndarray:
+    paths = [item["image"]["path"] if isinstance(item["image"], dict) else item["image"] for item in gallery]
+    return np.stack([np.asarray(Image.open(path).convert("RGB")) for path in paths])
+
+
+def _p_real(text: str) -> float:
+    return float(re.search(r"P\(real\)\W*([0-9.]+)", text).group(1))
+
+
+def test_psi_through_the_app(app_url):
+    """What a user sees when moving ψ: one face at 0, clearly less variety at 0.5 than at 1."""
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    faces = {psi: _gallery_faces(client.predict(0, psi, api_name="/faces_generate")) for psi in (0.0, 0.5, 1.0)}
+    assert (faces[0.0] == faces[0.0][0]).all()
+    assert _spread(faces[0.5]) < 0.75 * _spread(faces[1.0])  # measured 28 vs 48 grey levels (seeds 0-7, 192 px)
+    assert np.abs(faces[0.5].astype(int) - faces[1.0]).mean() > 5
+    with pytest.raises(Exception, match="1.5"):
+        client.predict(0, 1.6, api_name="/faces_generate")
+
+
+def test_discriminator_verdicts_through_the_app(app_url, tmp_path):
+    """A real photo cropped to its detected face is judged more real than noise, and noise less real than the GAN's
+    faces (measured: astronaut 0.53, noise 0.30, generated faces 0.43 on average)."""
+    from gradio_client import Client, handle_file
+
+    from generative.ui.faces import DEFAULT_CROP, EXAMPLE_FACE
+
+    client = Client(app_url, verbose=False)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)).save(tmp_path / "n.png")
+    *crop_noise, _, noise_verdict = client.predict(handle_file(str(tmp_path / "n.png")), api_name="/faces_judge_new")
+    assert tuple(crop_noise) == DEFAULT_CROP  # no face found: the centre
+    *crop_photo, _, photo_verdict = client.predict(handle_file(str(EXAMPLE_FACE)), api_name="/faces_judge_new")
+    size, cx, cy = crop_photo  # the astronaut's face: about a third of the picture, above its centre
+    assert 0.2 < size < 0.4 and 0.35 < cx < 0.5 and 0.1 < cy < 0.3
+    generated = [_p_real(item["caption"]) for item in client.predict(0, 1.0, api_name="/faces_generate")]
+    p_noise, p_photo = _p_real(noise_verdict), _p_real(photo_verdict)
+    assert p_photo > p_noise + 0.1
+    assert p_noise < np.mean(generated) - 0.05
+
+
+def test_typing_psi_in_its_box_redraws_the_faces(app_url):
+    """Typing a value in ψ's number box (not only dragging the slider) shows new faces."""
+    from pathlib import Path
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        page.get_by_role("tab", name="This person does not exist").click()
+        first = page.locator("#faces-gallery img").first
+        expect(first).to_be_visible(timeout=30_000)
+        before = first.get_attribute("src")
+        box = page.locator("#faces-psi input[type=number]")
+        box.fill("0")
+        box.press("Enter")
+        expect(first).not_to_have_attribute("src", before, timeout=15_000)
+        sources = {page.locator("#faces-gallery img").nth(i).get_attribute("src") for i in range(2)}
+        browser.close()
+    assert len(sources) == 1  # ψ = 0: the same face for every seed

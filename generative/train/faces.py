@@ -1,18 +1,22 @@
 """Train the face GAN on 64 x 64 CelebA crops, resumably, with small-data tricks.
 
-    python -m generative.train.faces --data ../shared/data --minutes 60
+    python -m generative.train.faces --data ../shared/data --threads 1 --minutes 60
 
-Hinge loss, spectral normalisation in D, DiffAugment (translation, cutout, colour) on every image D
-sees, horizontal flips of the real faces, and an exponential moving average of G's weights (the
-exported generator). Checkpoints go to ``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint,
-from the shipped weights).
-``--export`` (or the end of ``--steps``) writes ``weights/faces-gan*.safetensors`` with manifest entries.
+Hinge loss, spectral normalisation in D, DiffAugment (colour, translation and, in the "base" recipe, cutout)
+on every image D sees, horizontal flips of the real faces, an exponential moving average of G's weights
+(the exported generator), and in the "r1" recipe a lazy R1 penalty on real images. Checkpoints go to
+``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint, from the shipped
+weights). The learning curve gets an FID row (``--fid-n`` faces vs as many holdout faces) every
+``--fid-every`` minutes and at the end. ``--export`` writes the checkpoint as ``weights/faces-gan*.safetensors``
+(the generator with its average w for truncation) with manifest entries.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +46,25 @@ def load_faces(data: str, cache: Path) -> np.ndarray:
     return faces
 
 
-def diff_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+@dataclass(frozen=True)
+class Recipe:
+    """What a training step does: learning rates, Adam betas, augmentation, R1 penalty."""
+
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta2: float = 0.99
+    cutout: bool = True  # DiffAugment's cutout (colour and translation are always on)
+    r1_gamma: float = 0.0  # R1 gradient penalty on real images, gamma / 2 * |grad D|^2
+    r1_every: int = 16  # lazy regularisation (StyleGAN2): the penalty every this many steps, scaled up
+
+
+RECIPES = {
+    "base": Recipe(),
+    "r1": Recipe(cutout=False, r1_gamma=0.05),
+}
+
+
+def diff_augment(x: torch.Tensor, gen: torch.Generator, cutout: bool = True) -> torch.Tensor:
     """DiffAugment (Zhao et al. 2020): colour, translation by up to 1/8, cutout of half size."""
     n = len(x)
     x = x + (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)
@@ -51,12 +73,90 @@ def diff_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     x = (x - mean) * (torch.rand(n, 1, 1, 1, generator=gen) + 0.5) + mean
     shift = torch.randint(-8, 9, (n, 2), generator=gen)
-    padded = F.pad(x, (8, 8, 8, 8))
-    x = torch.stack([padded[i, :, 8 + dy: 72 + dy, 8 + dx: 72 + dx] for i, (dy, dx) in enumerate(shift.tolist())])
+    rows = torch.arange(64)[None] + 8 + shift[:, :1]  # (n, 64) source rows in the padded image
+    cols = torch.arange(64)[None] + 8 + shift[:, 1:]
+    x = F.pad(x, (8, 8, 8, 8))[torch.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]
+    x = x.permute(0, 3, 1, 2)
+    if not cutout:
+        return x
     centre = torch.randint(0, 64, (n, 2), generator=gen)
     yy, xx = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
     inside = ((yy[None] - centre[:, 0, None, None]).abs() < 16) & ((xx[None] - centre[:, 1, None, None]).abs() < 16)
     return x * (~inside[:, None]).float()
+
+
+@dataclass
+class Trainer:
+    """G, D, the EMA copy of G, their optimisers and the recipe; :meth:`step` runs one training step."""
+
+    recipe: Recipe
+    g: Generator = field(default_factory=lambda: Generator(**CONFIG_G))
+    d: Discriminator = field(default_factory=lambda: Discriminator(**CONFIG_D))
+    step_count: int = 0
+
+    def __post_init__(self) -> None:
+        self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.recipe.lr_g, betas=(0.0, self.recipe.beta2))
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.recipe.lr_d, betas=(0.0, self.recipe.beta2))
+
+    def modules(self) -> dict:
+        """Everything a checkpoint holds, by key."""
+        return {"g": self.g, "d": self.d, "g_ema": self.g_ema, "opt_g": self.opt_g, "opt_d": self.opt_d}
+
+    def channels_last(self) -> None:
+        """Channels-last memory format for both nets (faster convolutions on the CPU)."""
+        for net in (self.g, self.d, self.g_ema):
+            net.to(memory_format=torch.channels_last)
+
+    def step(self, real: torch.Tensor, gen: torch.Generator) -> list[float]:
+        """One D step and one G step on ``real`` (N, 3, 64, 64) in [-1, 1]; returns the losses and D's outputs."""
+        r = self.recipe
+        z = torch.randn(len(real), self.g.z_dim, generator=gen)
+        fake = self.g(z)
+        penalise = r.r1_gamma > 0 and self.step_count % r.r1_every == 0
+        real = real.detach().requires_grad_(penalise)
+        d_real, d_fake = self.d(diff_augment(real, gen, r.cutout)), self.d(diff_augment(fake.detach(), gen, r.cutout))
+        d_loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        if penalise:
+            (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            d_loss = d_loss + r.r1_every * r.r1_gamma / 2 * grad.square().sum((1, 2, 3)).mean()
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        g_loss = -self.d(diff_augment(fake, gen, r.cutout)).mean()
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        with torch.no_grad():
+            for p_ema, p in zip(self.g_ema.parameters(), self.g.parameters()):
+                p_ema.lerp_(p, 1 - 0.999)
+        self.step_count += 1
+        return [float(d_loss.detach()), float(g_loss.detach()), float(d_real.detach().mean()),
+                float(d_fake.detach().mean())]
+
+
+def real_batch(faces: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:
+    """A random batch of training faces (uint8 N x 3 x 64 x 64) as floats in [-1, 1], half of them mirrored."""
+    real = faces[torch.randint(len(faces), (size,), generator=gen)].float() / 127.5 - 1
+    flip = torch.rand(size, generator=gen) < 0.5
+    real[flip] = real[flip].flip(3)
+    return real
+
+
+def resume(trainer: Trainer, ckpt_path: Path) -> None:
+    """Load the checkpoint if there is one, else the shipped weights (fresh optimiser state), else nothing."""
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, weights_only=True)
+        for key, module in trainer.modules().items():
+            module.load_state_dict(ckpt[key])
+        trainer.step_count = int(ckpt["step"])
+        print(f"resuming after step {trainer.step_count}")
+    elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
+        trainer.g.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan.safetensors"))
+        trainer.g_ema.load_state_dict(trainer.g.state_dict())
+        trainer.d.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan-d.safetensors"))
+        trainer.step_count = int(read_manifest()["faces-gan"]["trained_steps"])
+        print(f"no checkpoint: continuing from the shipped weights after step {trainer.step_count}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,76 +164,82 @@ def main(argv: list[str] | None = None) -> None:
     cli = parser(__doc__)
     cli.add_argument("--steps", type=int, default=200_000, help="total generator steps")
     cli.add_argument("--batch", type=int, default=32)
+    cli.add_argument("--recipe", choices=sorted(RECIPES), default="r1", help="training recipe (see RECIPES)")
+    cli.add_argument("--name", default="faces-gan", help="checkpoint and learning-curve name")
+    cli.add_argument("--fid-every", type=float, default=35, help="minutes between FID measurements (0: only at the end)")
+    cli.add_argument("--fid-n", type=int, default=500, help="faces per FID measurement (0: no FID)")
     args = cli.parse_args(argv)
     cache = start_run(args)
-    g, d = Generator(**CONFIG_G), Discriminator(**CONFIG_D)
-    g_ema = copy.deepcopy(g).eval().requires_grad_(False)
-    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.0, 0.99))
-    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.0, 0.99))
-    ckpt_path = cache / "faces-gan.pt"
-    step = 0
-    if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=True)
-        for module, key in ((g, "g"), (d, "d"), (g_ema, "g_ema"), (opt_g, "opt_g"), (opt_d, "opt_d")):
-            module.load_state_dict(ckpt[key])
-        step = int(ckpt["step"])
-        print(f"resuming after step {step}")
-    elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
-        # No checkpoint on this machine: continue from the shipped weights (fresh optimiser state).
-        g.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan.safetensors"))
-        g_ema.load_state_dict(g.state_dict())
-        d.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan-d.safetensors"))
-        step = int(read_manifest()["faces-gan"]["trained_steps"])
-        print(f"no checkpoint: continuing from the shipped weights after step {step}")
+    trainer = Trainer(RECIPES[args.recipe])
+    ckpt_path = cache / f"{args.name}.pt"
+    resume(trainer, ckpt_path)
+    trainer.channels_last()
 
     def checkpoint() -> None:
-        save_checkpoint({"g": g.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
-                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}, ckpt_path)
+        save_checkpoint({**{k: m.state_dict() for k, m in trainer.modules().items()}, "step": trainer.step_count,
+                         "recipe": args.recipe}, ckpt_path)
 
     if not args.export:
         faces = torch.from_numpy(load_faces(args.data, cache)).permute(0, 3, 1, 2)  # uint8
-        curve = learning_curve("faces-gan", ["step", "d_loss", "g_loss", "d_real", "d_fake", "seconds"], fresh=step == 0)
-        gen = torch.Generator().manual_seed(step)
+        columns = ["step", "d_loss", "g_loss", "d_real", "d_fake", "seconds", "recipe", "fid", "fid_n", "recall",
+                   "coverage"]
+        curve = learning_curve(args.name, columns, fresh=trainer.step_count == 0)
+        gen = torch.Generator().manual_seed(trainer.step_count)
         start = time.time()
         save_now_and_then = every(180, checkpoint)
+        fid_now_and_then = every(60 * args.fid_every, lambda: measure_fid(trainer, args, cache, curve))
         logs: list[list[float]] = []
-        while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
-            idx = torch.randint(len(faces), (args.batch,), generator=gen)
-            real = faces[idx].float() / 127.5 - 1
-            flip = torch.rand(args.batch, generator=gen) < 0.5
-            real[flip] = real[flip].flip(3)
-            z = torch.randn(args.batch, CONFIG_G["z_dim"], generator=gen)
-            fake = g(z)
-            d_real, d_fake = d(diff_augment(real, gen)), d(diff_augment(fake.detach(), gen))
-            d_loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-            g_loss = -d(diff_augment(fake, gen)).mean()
-            opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            opt_g.step()
-            with torch.no_grad():
-                for p_ema, p in zip(g_ema.parameters(), g.parameters()):
-                    p_ema.lerp_(p, 1 - 0.999)
-            step += 1
-            logs.append([float(d_loss.detach()), float(g_loss.detach()), float(d_real.detach().mean()),
-                         float(d_fake.detach().mean())])
-            if step % 100 == 0:
+        while trainer.step_count < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
+            logs.append(trainer.step(real_batch(faces, args.batch, gen), gen))
+            if trainer.step_count % 100 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
-                append_row(curve, [step, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}"])
-                print(f"step {step}: d_loss {mean[0]:.3f} g_loss {mean[1]:.3f} D(real) {mean[2]:.2f} "
+                append_row(curve, [trainer.step_count, *(f"{v:.4f}" for v in mean), f"{time.time() - start:.0f}",
+                                   args.recipe, "", "", "", ""])
+                print(f"step {trainer.step_count}: d_loss {mean[0]:.3f} g_loss {mean[1]:.3f} D(real) {mean[2]:.2f} "
                       f"D(fake) {mean[3]:.2f}", flush=True)
             save_now_and_then()
+            if args.fid_every > 0:
+                fid_now_and_then()
         checkpoint()
+        if args.fid_n > 0:
+            measure_fid(trainer, args, cache, curve)
 
-    if args.export or step >= args.steps:
-        common = {"data": "CelebA aligned, first 9,000 images (faces/train_src), 64 x 64 crop, flips",
-                  "command": "python -m generative.train.faces --data ../shared/data", "trained_steps": step}
-        save_model("faces-gan", g_ema, {"builder": "generative.faces:Generator", "config": CONFIG_G, **common})
-        save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": CONFIG_D, **common})
-        print(f"exported after {step} steps")
+    if args.export:
+        export(trainer, args.recipe)
+
+
+def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: Path) -> float:
+    """FID, recall and coverage of ``args.fid_n`` faces from the EMA generator (ψ = 1, seeds 0..n-1) against as
+    many holdout faces, written as a row of the learning curve."""
+    from bench.faces import variety
+    from bench.inception import features, fid
+
+    n = args.fid_n
+    holdout_path = cache / f"inception_holdout_{n}.npy"
+    if not holdout_path.exists():
+        np.save(holdout_path, features(np.load(Path(args.data) / "faces" / "faces_64_holdout.npy")[:n]))
+    holdout = np.load(holdout_path)
+    g = copy.deepcopy(trainer.g_ema).to(memory_format=torch.contiguous_format)
+    generated = features(np.concatenate([g.generate(list(range(s, min(n, s + 100)))) for s in range(0, n, 100)]))
+    score, spread = fid(generated, holdout), variety(holdout, generated)
+    append_row(curve, [trainer.step_count, "", "", "", "", "", args.recipe, f"{score:.2f}", n, spread["recall"],
+                       spread["coverage"]])
+    print(f"FID (N = {n}) {score:.2f}, recall {spread['recall']:.3f}, coverage {spread['coverage']:.3f}", flush=True)
+    return score
+
+
+def export(trainer: Trainer, recipe: str) -> None:
+    """Write ``weights/faces-gan*.safetensors`` (G with its average w) and their manifest entries."""
+    g = copy.deepcopy(trainer.g_ema).to(memory_format=torch.contiguous_format)
+    g.estimate_w_avg()
+    d = copy.deepcopy(trainer.d).to(memory_format=torch.contiguous_format)
+    common = {"data": "CelebA aligned, first 9,000 images (faces/train_src), 64 x 64 crop, flips",
+              "command": f"python -m generative.train.faces --data ../shared/data --recipe {recipe}",
+              "trained_steps": trainer.step_count}
+    save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": CONFIG_G, **common})
+    save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": CONFIG_D, **common})
+    print(f"exported after {trainer.step_count} steps")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,13 @@ A **GAN** is an *implicit* generative model: its generator turns random noise z 
 it gives no density p(x) — it can only sample. Its **discriminator** was trained against it to output the
 **probability that an image is real**; every face below carries that verdict. Each seed always gives the same face.
 """
-PSI_INFO = "ψ < 1 pulls z toward the mean: cleaner, more average faces (quality) at the cost of variety"
+PSI_MAX = 1.5
+PSI_INFO = ("ψ < 1 pulls each face toward the average face (ψ = 0): cleaner, more alike; ψ > 1 pushes away from it: "
+            "more varied, rougher")
+DEFAULT_CROP = (0.8, 0.5, 0.45)  # crop size, centre x, centre y: the centre, when no face is detected
+# On the CelebA crops the GAN learned from, yuface's face box is 1/1.28 of the crop's side, its centre 0.1 of the side
+# below the crop's centre (median over 200 holdout faces).
+CROP_PER_FACE_BOX, BOX_BELOW_CENTRE = 1.28, 0.1
 VERDICT_NOTE = (
     "The discriminator only learned to tell *this generator's* faces from 64 × 64 CelebA crops during training: a "
     "high P(real) means \"looks like those training photos\", not \"this photo is authentic\", and a low one is no "
@@ -38,8 +44,8 @@ def _models() -> tuple:
 
 
 def _psi(truncation: float | None) -> float:
-    if truncation is None or not np.isfinite(truncation) or not 0 <= truncation <= 1.5:
-        raise gr.Error("ψ (truncation) must be between 0 and 1.5.")
+    if truncation is None or not np.isfinite(truncation) or not 0 <= truncation <= PSI_MAX:
+        raise gr.Error(f"ψ (truncation) must be between 0 and {PSI_MAX}.")
     return float(truncation)
 
 
@@ -55,7 +61,7 @@ def generate_grid(seed: float, truncation: float) -> list[tuple[np.ndarray, str]
     seeds = list(range(first, first + GRID))
     faces = g.generate(seeds, truncation=_psi(truncation))
     probs = d.prob_real(faces)
-    return [(_big(f), f"seed {s} · P(real) = {p:.2f}") for f, s, p in zip(faces, seeds, probs)]
+    return [(_big(f), f"P(real) {p:.2f} · seed {s}") for f, s, p in zip(faces, seeds, probs)]
 
 
 def new_faces(truncation: float) -> tuple[int, list[tuple[np.ndarray, str]]]:
@@ -117,6 +123,33 @@ def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float
     return _big(face), f"**P(real) = {p:.2f}** for this 64 × 64 crop.\n\n{VERDICT_NOTE}"
 
 
+def crop_around_face(rgb: np.ndarray) -> tuple[float, float, float]:
+    """Crop size and centre (as the sliders give them) framing the largest face yuface finds like the training
+    crops, or the centre crop when none is found or yuface (an optional package) is not installed."""
+    try:
+        import yuface
+    except ImportError:
+        return DEFAULT_CROP
+    h, w = rgb.shape[:2]
+    scale = min(1.0, 640 / max(h, w))  # detection on at most 640 px is enough and fast
+    small = np.asarray(Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))))
+    confs, boxes, _ = yuface.detect(np.ascontiguousarray(small[:, :, ::-1]), conf=0.5)
+    if len(confs) == 0:
+        return DEFAULT_CROP
+    x, y, bw, bh = (float(v) / scale for v in boxes[int(np.argmax([b[2] * b[3] for b in boxes]))][:4])
+    side = CROP_PER_FACE_BOX * max(bw, bh)
+    size = float(np.clip(side / min(h, w), 0.2, 1.0))
+    return round(size, 2), round((x + bw / 2) / w, 2), round((y + bh / 2 - BOX_BELOW_CENTRE * side) / h, 2)
+
+
+@gpu
+def judge_new_upload(path: str | None) -> tuple[float, float, float, np.ndarray, str]:
+    """A fresh upload: reset the crop to the detected face (or the centre), then ask D."""
+    size, centre_x, centre_y = crop_around_face(read_upload(path, missing="Upload a face photo first.",
+                                                            what="a face photo"))
+    return size, centre_x, centre_y, *judge_upload(path, size, centre_x, centre_y)
+
+
 def _quality_line() -> str:
     steps, metrics = training_record("faces-gan")
     if "fid_generated_vs_holdout" not in metrics:
@@ -135,11 +168,13 @@ def build(tab: gr.Tab) -> None:
     gr.Markdown(_quality_line())
     with gr.Row():
         seed = gr.Number(value=0, precision=0, label="Seed", scale=1, elem_id="faces-seed")
-        psi = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Truncation ψ", info=PSI_INFO, scale=2)
+        psi = gr.Slider(0.0, PSI_MAX, value=0.8, step=0.05, label="Truncation ψ", info=PSI_INFO, scale=2,
+                        elem_id="faces-psi")
         with gr.Column(scale=1, min_width=160):
             show_btn = gr.Button("Show these seeds", variant="secondary")
             new_btn = gr.Button("New faces", variant="primary", elem_id="faces-new")
-    gallery = gr.Gallery(label="Generated faces, with the discriminator's P(real)", columns=GRID // 2, rows=2,
+    gr.Markdown("**Generated faces**, each captioned with the discriminator's P(real) and its seed")
+    gallery = gr.Gallery(label="Generated faces", show_label=False, columns=GRID // 2, rows=2,
                          height="auto", object_fit="contain", elem_id="faces-gallery", allow_preview=True)
     copy_link = links.copy_link_row("faces")
     with gr.Accordion("Interpolate between two seeds", open=False):
@@ -175,12 +210,13 @@ def build(tab: gr.Tab) -> None:
                 show=generate_grid, outputs=[gallery], place=copy_link, cache_example=True)
     show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate")
     seed.submit(generate_grid, [seed, psi], gallery, api_visibility="private")
-    psi.release(generate_grid, [seed, psi], gallery, api_visibility="private")
+    psi.change(generate_grid, [seed, psi], gallery, api_visibility="private", trigger_mode="always_last")
     new_btn.click(new_faces, psi, [seed, gallery], api_name="faces_new")
     interp_btn.click(interpolate, [seed_a, seed_b, psi], [strip, gif], api_name="faces_interpolate")
     gallery.select(_picked, None, pick, api_visibility="private")
     enhance_btn.click(enhance, [seed, pick, psi], [enhanced, enhanced_note], api_name="faces_enhance")
     judge_inputs = [upload, size, cx, cy]
-    upload.upload(judge_upload, judge_inputs, [crop, verdict], api_name="faces_judge")
-    for control in (size, cx, cy):
+    upload.upload(judge_new_upload, upload, [size, cx, cy, crop, verdict], api_name="faces_judge_new")
+    size.release(judge_upload, judge_inputs, [crop, verdict], api_name="faces_judge")
+    for control in (cx, cy):
         control.release(judge_upload, judge_inputs, [crop, verdict], api_visibility="private")
