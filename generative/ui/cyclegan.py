@@ -11,6 +11,7 @@ from PIL import Image
 
 from generative.cyclegan import MAX_SIDE
 from generative.ui import links, models
+from generative.ui.gpu import gpu
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -63,6 +64,7 @@ def heatmap(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return (colours * 255).round().astype(np.uint8), error
 
 
+@gpu
 def translate(path: str | None, direction: str, resolution: str, progress: gr.Progress = gr.Progress()) -> tuple:
     """Upload -> (before/after pair, x, G(x), change map |x - G(x)|, F(G(x)), cycle-error heatmap, summary) for the
     chosen direction."""

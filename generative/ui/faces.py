@@ -88,7 +88,6 @@ def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.nda
     return np.concatenate(big, axis=1), path
 
 
-@gpu
 def _picked(evt: gr.SelectData) -> int:
     """The grid place (1..8) of the face the user clicked."""
     return int(evt.index) + 1
@@ -109,6 +108,7 @@ def enhance(seed: float, index: float, truncation: float) -> tuple[tuple[np.ndar
     return (bicubic, sharp), f"Seed {chosen}: bicubic (left) vs the super-resolution network (right), 128 × 128."
 
 
+@gpu
 def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float) -> tuple[np.ndarray, str]:
     """Crop a square around (centre_x, centre_y) of side ``size`` x the shorter side, resize to 64, ask D."""
     rgb = read_upload(path, missing="Upload a face photo first.", what="a face photo")

@@ -13,11 +13,11 @@ def trained(*names: str) -> bool:
     return set(names) <= set(generative.available())
 
 
-def load(name: str) -> torch.nn.Module:
-    """``generative.load(name)``; a missing, corrupt or unknown model becomes a ``gr.Error`` that names the file
-    and the command that rebuilds it."""
+def load(name: str, device: str | None = None) -> torch.nn.Module:
+    """``generative.load(name, device)``; a missing, corrupt or unknown model becomes a ``gr.Error`` that names the
+    file and the command that rebuilds it."""
     try:
-        return generative.load(name)
+        return generative.load(name, device)
     except (generative.WeightsError, generative.UnknownModelError) as exc:
         raise gr.Error(str(exc)) from None
 

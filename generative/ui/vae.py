@@ -54,10 +54,11 @@ class VaeSession:
         self.drawings: list[np.ndarray] = []  # latent means of the last two encoded inputs, newest last
 
 
-def _model(name: str) -> torch.nn.Module:
+def _model(name: str, device: str | None = None) -> torch.nn.Module:
+    """The VAE ``name`` on the app's device, or on ``device`` ("cpu" where only its stored buffers are read)."""
     if name not in MODELS:
         raise gr.Error(f"Unknown model {name!r}; choose one of {', '.join(MODELS)}.")
-    return models.load(name)
+    return models.load(name, device)
 
 
 def _labels(name: str) -> list[str]:
@@ -107,7 +108,7 @@ def resample_rest(session: VaeSession, name: str, seed: float, *sliders: float) 
 @lru_cache(maxsize=8)
 def _map_base(name: str) -> np.ndarray:
     """Test-set latent means (dims 1-2) coloured by class: drawn once per model."""
-    model = _model(name)
+    model = _model(name, "cpu")
     points, labels = model.map_points.cpu().numpy(), model.map_labels.cpu().numpy()
     fig, (ax,) = figure()
     set_view(ax, MAP_VIEW)
@@ -165,7 +166,7 @@ def class_choices(name: str) -> list[gr.Dropdown]:
 @torch.no_grad()
 def change_model(session: VaeSession, name: str) -> tuple:
     """Switch model: sliders back to 0, only as many sliders as latent dimensions, a fresh map."""
-    d = _model(name).latent_dim
+    d = _model(name, "cpu").latent_dim
     sliders = [gr.Slider(value=0.0, visible=i < d) for i in range(N_SLIDERS)]
     session.drawings = []
     note = (f"{MODELS[name]}: {d} latent dimensions" +
