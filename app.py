@@ -9,7 +9,7 @@ import argparse
 import importlib.util
 
 import generative
-from generative.ui import build_demo, launch_options
+from generative.ui import build_demo, launch_options, queued
 
 demo = build_demo()
 
@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.mcp and importlib.util.find_spec("mcp") is None:
         parser.error("--mcp needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
     generative.set_device(args.device)
-    demo.queue(default_concurrency_limit=2).launch(share=args.share, server_port=args.port, mcp_server=args.mcp,
-                                                   **launch_options())
+    queued(demo).launch(share=args.share, server_port=args.port, mcp_server=args.mcp, **launch_options())
 
 
 if __name__ == "__main__":

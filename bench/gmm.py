@@ -100,9 +100,9 @@ def app_step_round_trip(repeats: int = 30) -> dict:
     from gradio_client import Client, handle_file
 
     import app
-    from generative.ui import launch_options
+    from generative.ui import launch_options, queued
 
-    app.demo.queue(default_concurrency_limit=2)
+    queued(app.demo)
     _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **launch_options())
     result = {}
     try:

@@ -21,8 +21,7 @@ from gradio_client import Client
 
 from bench.actions import running_app, served
 from bench.common import summary_ms, write
-
-CONCURRENCY_LIMIT = 2  # app.py: demo.queue(default_concurrency_limit=2)
+from generative.ui import CONCURRENCY_LIMIT
 
 
 def peak_rss_mb(pid: int) -> float:

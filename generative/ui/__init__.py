@@ -21,6 +21,7 @@ CSS = """
 .pixelated img { image-rendering: pixelated; }
 """
 MAX_FILE_SIZE = "20mb"
+CONCURRENCY_LIMIT = 2  # runs of one event at once: the 2 CPU cores of a free Space (bench/load.py measures it)
 
 TABS = [
     ("GMM playground", gmm.build),
@@ -44,6 +45,12 @@ def build_demo() -> gr.Blocks:
                     built[label] = build(tab, built["GMM playground"]) if build is gan2d.build else build(tab)
         links.install(demo, tabs, note)
     return demo
+
+
+def queued(demo: gr.Blocks) -> gr.Blocks:
+    """``demo`` with the request queue every launcher (app, tests, benchmarks) shares: at most CONCURRENCY_LIMIT
+    runs of each event at once."""
+    return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
 
 
 def launch_options() -> dict:
