@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -62,6 +65,21 @@ def _screenshot_and_close(page: Page, name: str) -> None:
 
 def _slug(tab: str) -> str:
     return tab.split()[0].lower()
+
+
+def _shown(page: Page, selector: str, index: int = 0) -> np.ndarray:
+    """The picture that an <img> shows, read back as the browser received it: (H, W, 3) uint8."""
+    image = page.locator(selector).nth(index)
+    expect(image).to_be_visible(timeout=30_000)
+    src = image.get_attribute("src") or ""
+    data = base64.b64decode(src.split(",", 1)[1]) if src.startswith("data:") else page.request.get(src).body()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _digit_like(image: np.ndarray) -> bool:
+    """White strokes on a black ground, as MNIST digits are shown: a dark median and 3-50 % bright pixels."""
+    grey = image.mean(axis=2)
+    return bool(np.median(grey) < 40 and 0.03 < (grey > 128).mean() < 0.5)
 
 
 @pytest.mark.parametrize("width, height, theme", [(1400, 1000, "light"), (390, 844, "light"), (1400, 1000, "dark")],
@@ -150,6 +168,18 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     page.mouse.up()
     expect(page.locator("#vae-z1 input[type=number]")).not_to_have_value("0")
     expect(decoded).not_to_have_attribute("src", before)
+    # the decoded picture is the handler's digit for the z₁ the box shows (the last drag event may still be arriving)
+    from generative.ui import vae as tab
+
+    name = next(n for n in tab.MODELS if n in __import__("generative").available())
+    for _ in range(20):
+        z1 = float(page.locator("#vae-z1 input[type=number]").input_value())
+        expected = tab.decode_sliders(tab.VaeSession(), name, z1, *[0.0] * (tab.N_SLIDERS - 1))
+        shown = _shown(page, "#vae-decoded img")
+        if shown.shape[:2] == expected.shape and np.abs(shown[..., 0].astype(int) - expected).mean() < 2:
+            break
+        page.wait_for_timeout(250)
+    assert np.abs(shown[..., 0].astype(int) - expected).mean() < 2 and _digit_like(shown)
 
     pad = page.locator("#vae-pad")
     pad.get_by_role("button", name="Brush").first.click()
@@ -167,7 +197,10 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
     expect(page.locator("#vae-elbo")).to_contain_text("μ")
     expect(page.locator("#vae-map img")).not_to_have_attribute("src", map_before)
-    expect(page.locator("#vae-seen img")).to_be_visible()
+    seen = _shown(page, "#vae-seen img")
+    recon = _shown(page, ".block:has-text('Reconstruction: decode(μ)') img")
+    assert _digit_like(seen) and _digit_like(recon)
+    assert np.abs(recon.astype(int) - seen).mean() < 0.08 * 255  # the drawn stroke comes back (0.036 measured)
     _screenshot_and_close(page, "vae-encoded")
 
 
@@ -206,6 +239,11 @@ def test_faces_new_face_button_changes_the_faces(browser, app_url):
     first = page.locator("#faces-gallery img").first
     expect(first).to_be_visible(timeout=15_000)
     expect(page.locator("#faces-gallery")).to_contain_text("P(real)")
+    from test_faces import MEAN_FACE_4X4
+
+    faces = [Image.fromarray(_shown(page, "#faces-gallery img", i)) for i in range(8)]
+    mean = np.mean([np.asarray(face.resize((4, 4), Image.Resampling.BOX)) for face in faces], axis=0) / 255
+    assert np.corrcoef(mean.ravel(), MEAN_FACE_4X4.ravel())[0, 1] > 0.6  # faces (0.90-0.98 measured), not noise
     before = first.get_attribute("src")
     seed_before = page.locator("#faces-seed input").input_value()
     page.locator("#faces-new").click()
@@ -231,6 +269,22 @@ def test_cyclegan_upload_shows_the_cycle_panel(browser, app_url, tmp_path):
     _screenshot_and_close(page, "cyclegan")
 
 
+@pytest.mark.skipif(not {"cyclegan-horse2zebra", "cyclegan-zebra2horse"} <= set(__import__("generative").available()),
+                    reason="no CycleGAN weights in weights/")
+def test_cyclegan_shows_stripes_on_a_drawn_horse(browser, app_url, tmp_path):
+    from test_cyclegan import _upright_stripes_on_the_coat, drawn_animal
+
+    horse = drawn_animal(False, 128)
+    Image.fromarray(horse).save(tmp_path / "horse.png")
+    page = _open(browser, app_url)
+    _select_tab(page, "Horse to zebra")
+    page.locator("#cyclegan-upload input[type=file]").set_input_files(str(tmp_path / "horse.png"))
+    expect(page.locator("#cyclegan-summary")).to_contain_text("input 128 x 128", timeout=30_000)
+    assert np.abs(_shown(page, "#cyclegan-cycle img", 0).astype(int) - horse).mean() < 3  # x as uploaded
+    _upright_stripes_on_the_coat(horse, _shown(page, "#cyclegan-cycle img", 1))  # G(x), as the user sees it
+    page.close()
+
+
 @pytest.mark.skipif(not {"sr-x2-psnr", "sr-x2-gan"} <= set(__import__("generative").available()),
                     reason="no super-resolution weights in weights/")
 def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
@@ -243,6 +297,11 @@ def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
     for i in range(3):
         expect(page.locator(f"#sr-out-{i} img")).to_be_visible(timeout=30_000)
     expect(page.locator("#sr-note")).to_contain_text("192 × 144", timeout=30_000)
+    from test_sr import _detail
+
+    bicubic, *nets = (_shown(page, f"#sr-out-{i} img") for i in range(3))
+    assert bicubic.shape == (144, 192, 3)
+    assert all(_detail(net) > 1.05 * _detail(bicubic) for net in nets)  # the nets add detail that bicubic lacks
     page.locator("#sr-restore").click()
     expect(page.locator("#sr-scores")).to_contain_text("PSNR net", timeout=30_000)
     _screenshot_and_close(page, "sr")
