@@ -51,3 +51,13 @@ def test_posterior_and_elbo_estimate():
     assert (recon, kl) == again and recon > 0 and kl > 0
     noise = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(1)).round()
     assert sum(model.elbo_estimate(noise, 16)) > recon + kl  # a digit is more likely than noise
+
+
+@pytest.mark.parametrize("seed", [1e30, 2.5, -1, None])
+def test_a_bad_sampling_seed_gets_a_message(seed):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="seed must be a whole number"):
+        tab.prior_samples(TRAINED[0], seed)
+    with pytest.raises(gr.Error, match="seed must be a whole number"):
+        tab.encode(tab.VaeSession(), TRAINED[0], None, tab.EXAMPLES[0], seed)

@@ -17,7 +17,7 @@ from generative import digits
 from generative.images import ImageError, load_rgb
 from generative.ui import links, models
 from generative.ui.gpu import gpu
-from generative.ui.inputs import MAX_SEED, seed_value
+from generative.ui.inputs import MAX_SEED, number_box, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
 from generative.ui.uploads import image_upload
 from generative.weights import read_manifest
@@ -310,7 +310,7 @@ def build(tab: gr.Tab) -> None:
     with gr.Row():
         model_dd = gr.Dropdown(trained, value=first, label="Model", scale=2,
                                info="2-D models draw a full map; the 32-D model reconstructs far better")
-        seed = gr.Number(value=0, precision=0, label="Seed (sampling)", scale=1)
+        seed = number_box(value=0, label="Seed (sampling)", scale=1, step=1, elem_id="vae-seed")
     note = gr.Markdown(f"{MODELS[first]}: {read_manifest()[first]['config']['latent_dim']} latent dimensions.")
     copy_link = links.copy_link_row("vae")
     with gr.Row():
