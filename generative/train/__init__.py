@@ -2,7 +2,8 @@
 
 They share a command line (:func:`parser`) and a start-up (:func:`start_run`): ``--data`` (default
 ``../shared/data``), ``--threads``, and ``--checkpoints`` (default ``~/.cache/generative``), the folder that
-holds checkpoints and cached training arrays, from which a rerun resumes.
+holds checkpoints and cached training arrays, from which a rerun resumes. They are run from the repository root,
+and their learning curves go to ``bench/results/`` there (:data:`CURVES`, relative like ``--data``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import torch
 
 CHECKPOINTS = Path.home() / ".cache" / "generative"
-CURVES = Path(__file__).resolve().parents[2] / "bench" / "results"
+CURVES = Path("bench") / "results"  # relative to the working directory, the repository root
 
 
 def parser(doc: str, *, minutes: bool = True, export: bool = True) -> argparse.ArgumentParser:
