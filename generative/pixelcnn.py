@@ -91,7 +91,7 @@ class PixelCNN(nn.Module):
             [GatedLayer(1, channels, first_kernel, first=True)]
             + [GatedLayer(channels, channels, kernel, first=False) for _ in range(layers - 1)])
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, head, 1), nn.ReLU(), nn.Conv2d(head, 1, 1))
-        # Rows above a pixel that can reach its logit: the sampler crops everything higher.
+        # Rows above a pixel (and columns to its left) that can reach its logit: the receptive field.
         self.reach = first_kernel // 2 + (layers - 1) * (kernel // 2) + 1
 
     def links(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -128,8 +128,8 @@ class PixelCNN(nn.Module):
         """Draw ``n`` images pixel by pixel, yielding (images so far, network evaluations) after each row.
 
         ``given`` = (image, mask), each (1 or n, 1, 28, 28): pixels where mask is 1 are kept, the others
-        drawn from p(x_i | x_<i). Rows below the current one are never computed: each row needs one pass
-        of the vertical stack over the rows above it, then one pass of the horizontal stack per pixel.
+        drawn from p(x_i | x_<i). Rows below the current one are never computed: each row advances the
+        vertical stack by one row, then the horizontal stack runs once per pixel.
         """
         if not 1 <= n <= 1024:
             raise ValueError(f"n must be between 1 and 1024, got {n}")
@@ -142,17 +142,64 @@ class PixelCNN(nn.Module):
             keep = mask > 0.5
             x = torch.where(keep, (image > 0.5).float(), x)
         evaluations = 0
-        for r in range(SIZE):
+        for r, links in enumerate(self._links_row_by_row(x)):
             todo = [c for c in range(SIZE) if not bool(keep[:, :, r, c].all())]
             if todo:
-                top = max(0, r - self.reach)
-                links = [link[:, :, -1:] for link in self.links(x[:, :, top: r + 1])]
-            for c in todo:
-                logit = self.row_logits(x[:, :, r: r + 1, : c + 1], [link[..., : c + 1] for link in links])
-                drawn = (uniform[:, :, r, c] < torch.sigmoid(logit[:, :, 0, -1])).float()
-                x[:, :, r, c] = torch.where(keep[:, :, r, c], x[:, :, r, c], drawn)
-                evaluations += 1
+                logits = self._row_sampler(links, x[:, 0, r])
+                for c in range(todo[-1] + 1):
+                    logit = next(logits)
+                    if c in todo:
+                        drawn = (uniform[:, 0, r, c] < torch.sigmoid(logit)).float()
+                        x[:, 0, r, c] = torch.where(keep[:, 0, r, c], x[:, 0, r, c], drawn)
+                        evaluations += 1
             yield x.clone(), evaluations
+
+    def _links_row_by_row(self, x: torch.Tensor) -> Iterator[list[torch.Tensor]]:
+        """For rows r = 0 .. 27 in turn, every layer's vertical link into row r, each (n, 2C, 28).
+
+        Ask for row r only once rows < r of ``x`` are final: the vertical stack is advanced by the one
+        row r - 1, from the rows above it that earlier steps kept.
+        """
+        n = len(x)
+        kept = [x.new_zeros(n, layer.h_out.in_channels, SIZE, SIZE) for layer in self.layers]
+        yield [layer.v_to_h(x.new_zeros(n, layer.v_to_h.in_channels, 1, SIZE))[:, :, 0] for layer in self.layers]
+        for r in range(1, SIZE):
+            v, links = 2 * x - 1, []
+            for layer, rows in zip(self.layers, kept):
+                a = layer.v_conv(v[:, :, max(0, r - layer.v_conv.kernel_size[0]): r])[:, :, -1:]  # row r - 1
+                rows[:, :, r - 1: r] = _gate(a)
+                links.append(layer.v_to_h(a)[:, :, 0])
+                v = rows
+            yield links
+
+    def _row_sampler(self, links: list[torch.Tensor], row: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Logits of one row's pixels, left to right, while the caller writes each drawn pixel into ``row``.
+
+        The horizontal stack is evaluated one column at a time as matrix products, keeping each layer's
+        outputs at the columns to the left that the next column needs: one network evaluation per pixel
+        without re-running convolutions over the row.
+        """
+        width = self.layers[0].h_conv.kernel_size[1]
+        padded = F.pad(2 * row - 1, (width, 0))  # the row's image values, zero left of it; updated as drawn
+        # Inputs of each later layer at the columns to the left of the current one that its kernel reaches.
+        history = [[row.new_zeros(len(row), layer.h_conv.in_channels)] * (layer.h_conv.kernel_size[1] - 1)
+                   for layer in self.layers]
+        matrices = [layer.h_conv.weight[:, :, 0].permute(0, 2, 1).flatten(1).T for layer in self.layers]
+        biased = [link + layer.h_conv.bias[None, :, None] for layer, link in zip(self.layers, links)]
+        head = [m for m in self.head if isinstance(m, nn.Conv2d)]
+        for c in range(SIZE):
+            if c > 0:
+                padded[:, width + c - 1] = 2 * row[:, c - 1] - 1
+            h = padded[:, c: c + width]  # the first layer sees columns c - width .. c - 1 (mask type A)
+            for i, layer in enumerate(self.layers):
+                window = h if i == 0 else torch.cat([*history[i], h], dim=1)
+                out = F.linear(_gate(torch.addmm(biased[i][:, :, c], window, matrices[i])),
+                               layer.h_out.weight[:, :, 0, 0], layer.h_out.bias)
+                if i > 0 and history[i]:
+                    history[i] = [*history[i][1:], h]
+                h = out if i == 0 else out + h
+            hidden = F.relu(F.linear(F.relu(h), head[0].weight[:, :, 0, 0], head[0].bias))
+            yield F.linear(hidden, head[1].weight[:, :, 0, 0], head[1].bias)[:, 0]
 
     def sample(self, n: int, seed: int = 0, given: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """``n`` images (n, 1, 28, 28) of 0/1, the same for the same seed (see :meth:`sample_rows`)."""

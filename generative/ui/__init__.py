@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import atomic_cache, cyclegan, faces, gan2d, gmm, links, sr, vae
+from generative.ui import atomic_cache, cyclegan, faces, gan2d, gmm, links, pixelcnn, sr, vae
 
 atomic_cache.install()
 
@@ -26,6 +26,7 @@ CONCURRENCY_LIMIT = 2  # runs of one event at once: the 2 CPU cores of a free Sp
 TABS = [
     ("GMM playground", gmm.build),
     ("VAE latent slider", vae.build),
+    ("Autoregressive (PixelCNN)", pixelcnn.build),
     ("GAN lab (2-D)", gan2d.build),
     ("This person does not exist", faces.build),
     ("Horse to zebra", cyclegan.build),

@@ -195,7 +195,7 @@ def slider_map(name: str, z1: float, z2: float) -> np.ndarray:
     return latent_map(name, (z1, z2))
 
 
-def _digit_from(drawing: dict | None, upload: str | None) -> np.ndarray:
+def digit_from(drawing: dict | None, upload: str | None) -> np.ndarray:
     """The MNIST-like (28, 28) input from the sketchpad (preferred if it has strokes) or the upload."""
     composite_rgba = drawing.get("composite") if isinstance(drawing, dict) else None
     sources = []
@@ -218,7 +218,7 @@ def _digit_from(drawing: dict | None, upload: str | None) -> np.ndarray:
 
 def check_digit(drawing: dict | None, upload: str | None) -> None:
     """Raise the message for unusable input before anything is encoded."""
-    _digit_from(drawing, upload)
+    digit_from(drawing, upload)
 
 
 @torch.no_grad()
@@ -226,7 +226,7 @@ def check_digit(drawing: dict | None, upload: str | None) -> None:
 def encode(session: VaeSession, name: str, drawing: dict | None, upload: str | None, seed: float) -> tuple:
     """Encode a drawn or uploaded digit: μ and σ on the map, reconstruction, samples of q(z|x), the ELBO."""
     model = _model(name)
-    x = torch.from_numpy(_digit_from(drawing, upload))[None, None]
+    x = torch.from_numpy(digit_from(drawing, upload))[None, None]
     gen = torch.Generator().manual_seed(seed_value(seed))
     mu, sigma, z = model.posterior(x, 8, gen)
     recon, kl = model.elbo_estimate(x, 64, gen)
