@@ -36,6 +36,7 @@ import generative
 from bench.common import summary_ms, timings, write
 from bench.inception import features, fid, kid
 from generative.cyclegan import ResnetGenerator
+from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
 from generative.weights import update_metrics
 
 SIZE = 256
@@ -216,8 +217,8 @@ def main(argv: list[str] | None = None) -> dict:
     wrapper = summary_ms(timings(lambda: g(image), repeats=args.repeats, warmup=1))
     result = {
         "size": SIZE, "distances": distances,
-        "classifier_zebra_share_g_testA": round(share_zebra, 4),
-        "classifier_horse_share_f_testB": round(share_horse, 4),
+        ZEBRA_SHARE: round(share_zebra, 4),
+        HORSE_SHARE: round(share_horse, 4),
         "classifier_on_real_test_photos": classifier_real,
         "cycle_error_testA_grey_levels": round(cycle_error, 2),
         "cpu_ms_256_g": small, "cpu_ms_256_original_ngf64_9blocks": original,
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"CPU, {result['torch_threads']} threads, 256 x 256: G {small['median_ms']:.1f} ms, original "
           f"{original['median_ms']:.1f} ms ({result['speedup_vs_original']:.2f}x faster)")
     path = write("cyclegan", result)
-    metrics = {k: result[k] for k in ("classifier_zebra_share_g_testA", "classifier_horse_share_f_testB",
+    metrics = {k: result[k] for k in (ZEBRA_SHARE, HORSE_SHARE,
                                       "cycle_error_testA_grey_levels", "speedup_vs_original")}
     update_metrics(NAMES[0], {**metrics, "kid_x1e3_vs_testB": distances["g_testA_vs_testB"]["kid_x1e3"],
                               "fid_vs_testB": distances["g_testA_vs_testB"]["fid"],

@@ -28,6 +28,7 @@ from PIL import Image
 import generative
 from bench.common import RESULTS, summary_ms, timings, write
 from bench.inception import features, fid, kid
+from generative.metric_names import FID, FID_FLOOR
 from generative.train.faces import load_faces
 from generative.weights import update_metrics
 
@@ -46,10 +47,10 @@ def variety(real: np.ndarray, other: np.ndarray) -> dict:
 
 
 def save_grid(faces: np.ndarray, path: Path) -> None:
-    """An 8 x 8 grid of 64 faces, each shown at 96 px, as a PNG."""
+    """An 8 x 8 grid of 64 faces at their own 64 x 64 pixels, as a PNG."""
     rows = [np.concatenate(list(faces[r * 8: r * 8 + 8]), axis=1) for r in range(8)]
     path.parent.mkdir(exist_ok=True)
-    Image.fromarray(np.concatenate(rows)).resize((8 * 96, 8 * 96), Image.Resampling.BICUBIC).save(path, optimize=True)
+    Image.fromarray(np.concatenate(rows)).save(path, optimize=True)
 
 
 def face_rate(images: np.ndarray) -> float:
@@ -91,8 +92,8 @@ def main(argv: list[str] | None = None) -> dict:
     one_face = summary_ms(timings(lambda: g.generate([123]), repeats=100, warmup=5))
     result = {
         "n": N,
-        "fid_generated_vs_holdout": round(fid(gen_features, real_features["holdout"]), 2),
-        "fid_train_vs_holdout_floor": round(fid(real_features["train"], real_features["holdout"]), 2),
+        FID: round(fid(gen_features, real_features["holdout"]), 2),
+        FID_FLOOR: round(fid(real_features["train"], real_features["holdout"]), 2),
         "kid_generated_vs_holdout_x1e3": round(1e3 * kid(gen_features, real_features["holdout"]), 2),
         "kid_train_vs_holdout_x1e3": round(1e3 * kid(real_features["train"], real_features["holdout"]), 2),
         "face_detected_generated": face_rate(generated),

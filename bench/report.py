@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import RESULTS
+from generative.metric_names import FID, FID_FLOOR, IWAE_NLL, TEST_NEG_ELBO
 
 REPORT = Path(__file__).resolve().parent / "REPORT.md"
 
@@ -39,7 +40,7 @@ def gmm(r: dict) -> list[str]:
 
 
 def vae(r: dict) -> list[str]:
-    rows = [[f"`{name}`", m["test_recon_nats"], m["test_kl_nats"], m["test_neg_elbo_nats"], m["iwae_nll_nats"],
+    rows = [[f"`{name}`", m["test_recon_nats"], m["test_kl_nats"], m[TEST_NEG_ELBO], m[IWAE_NLL],
              f"{m['decode_one_cpu_ms']} ms"] for name, m in r["models"].items()]
     return [f"Nats per test image (10,000 binarised MNIST / Fashion-MNIST test images; NLL: IWAE bound, k = {r['k']}; "
             "`python -m bench.vae`). Anchors: IWAE paper's one-layer VAE NLL 86.76 on MNIST; goal NLL ≤ 88 (32-D), "
@@ -48,10 +49,10 @@ def vae(r: dict) -> list[str]:
 
 
 def faces(r: dict) -> list[str]:
-    floor = r["fid_train_vs_holdout_floor"]
+    floor = r[FID_FLOOR]
     return [f"N = {r['n']} generated faces against the 1,000 holdout faces (`python -m bench.faces`).", "",
             *_table(["figure", "generator", "anchor"], [
-                ["FID", r["fid_generated_vs_holdout"], f"real-vs-real floor {floor}; goal ≤ 2 × floor = {2 * floor:.1f}"],
+                ["FID", r[FID], f"real-vs-real floor {floor}; goal ≤ 2 × floor = {2 * floor:.1f}"],
                 ["KID × 10³", r["kid_generated_vs_holdout_x1e3"], f"floor {r['kid_train_vs_holdout_x1e3']}"],
                 ["faces found by yuface", f"{100 * r['face_detected_generated']:.1f} %",
                  f"holdout {100 * r['face_detected_holdout']:.1f} %; goal ≥ 95 %"],

@@ -26,6 +26,7 @@ from torch import nn
 import generative
 from bench.common import summary_ms, write
 from generative.images import load_rgb
+from generative.metric_names import BICUBIC, per_set
 from generative.srmetrics import SHAVE, bicubic_x2, crop_even, downscale_x2, luma, psnr_y, ssim_y
 from generative.weights import update_metrics
 
@@ -116,9 +117,9 @@ def main(argv: list[str] | None = None) -> dict:
                           "to the HR image (1.0 = as sharp as the original)",
               "quality": quality, "cpu_ms_256_to_512": times, "threads": args.threads}
     for m in upscalers:
-        metrics = {f"{s.lower()}_{k}": v for s, q in quality[m].items() for k, v in q.items() if k != "images"}
-        update_metrics(m, {**metrics, "bicubic": {f"{s.lower()}_{k}": v for s, q in quality["bicubic"].items()
-                                                  for k, v in q.items() if k != "images"},
+        metrics = {per_set(s, k): v for s, q in quality[m].items() for k, v in q.items() if k != "images"}
+        update_metrics(m, {**metrics, BICUBIC: {per_set(s, k): v for s, q in quality["bicubic"].items()
+                                                for k, v in q.items() if k != "images"},
                            "cpu_ms_256_to_512": times[m]["median_ms"], "fsrcnn_cpu_ms_same_run": fsrcnn_ms,
                            "cpu_threads": args.threads, "measured_by": "python -m bench.sr --data ../shared/data"})
     path = write("sr", result)

@@ -10,6 +10,7 @@ from matplotlib import colormaps
 from PIL import Image
 
 from generative.cyclegan import MAX_SIDE
+from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
 from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.uploads import image_upload, read_upload
@@ -104,11 +105,11 @@ def link_state(values: dict, path: str | None) -> str:
 
 def _quality_line() -> str:
     steps, metrics = training_record(NAMES["horse → zebra"][0])
-    if "classifier_zebra_share_g_testA" not in metrics:
+    if ZEBRA_SHARE not in metrics:
         return f"Trained for {steps:,} iterations on the CPU at low resolution; not evaluated yet."
     return (f"Trained for {steps:,} iterations on the CPU at low resolution. "
-            f"On held-out photos a small classifier calls {100 * metrics['classifier_zebra_share_g_testA']:.0f} % of "
-            f"G(horse) zebras and {100 * metrics['classifier_horse_share_f_testB']:.0f} % of F(zebra) horses; "
+            f"On held-out photos a small classifier calls {100 * metrics[ZEBRA_SHARE]:.0f} % of "
+            f"G(horse) zebras and {100 * metrics[HORSE_SHARE]:.0f} % of F(zebra) horses; "
             "expect rough stripes, best on photos like the training ones.")
 
 

@@ -9,6 +9,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from generative.metric_names import FID, FID_FLOOR
 from generative.ui import inputs, links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import seed_value
@@ -152,10 +153,10 @@ def judge_new_upload(path: str | None) -> tuple[float, float, float, np.ndarray,
 
 def _quality_line() -> str:
     steps, metrics = training_record("faces-gan")
-    if "fid_generated_vs_holdout" not in metrics:
+    if FID not in metrics:
         return f"Generator trained for {steps} steps; not evaluated yet."
-    return (f"Generator trained for {steps:,} steps on the CPU. FID {metrics['fid_generated_vs_holdout']:.1f} "
-            f"against 1,000 holdout faces (real-vs-real floor {metrics['fid_train_vs_holdout_floor']:.1f}; "
+    return (f"Generator trained for {steps:,} steps on the CPU. FID {metrics[FID]:.1f} "
+            f"against 1,000 holdout faces (real-vs-real floor {metrics[FID_FLOOR]:.1f}; "
             "lower is better): expect rough faces.")
 
 

@@ -8,11 +8,12 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from generative.metric_names import BICUBIC, SR_SETS, per_set
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
 from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.uploads import image_upload, read_upload
-from generative.weights import read_manifest
+from generative.weights import read_manifest, training_record
 
 MODELS = ("sr-x2-psnr", "sr-x2-gan")
 LABELS = ("Bicubic", "PSNR net", "GAN net")
@@ -164,16 +165,14 @@ def link_state(values: dict, path: str | None) -> str:
 
 
 def _quality_line() -> str:
-    models = read_manifest()
     lines = []
     for name, label in zip(MODELS, LABELS[1:]):
-        entry = models[name]
-        metrics = entry.get("metrics", {})
-        figures = (f"Set5 {metrics['set5_psnr']:.2f} dB, Set14 {metrics['set14_psnr']:.2f} dB, B100 "
-                   f"{metrics['b100_psnr']:.2f} dB (bicubic: {metrics['bicubic']['set5_psnr']:.2f} / "
-                   f"{metrics['bicubic']['set14_psnr']:.2f} / {metrics['bicubic']['b100_psnr']:.2f})"
-                   if "set5_psnr" in metrics else "not evaluated yet")
-        lines.append(f"{label}: {entry['parameters']:,} parameters, {entry['trained_steps']:,} CPU training steps; "
+        steps, metrics = training_record(name)
+        psnr = [per_set(s, "psnr") for s in SR_SETS]
+        figures = (", ".join(f"{s} {metrics[k]:.2f} dB" for s, k in zip(SR_SETS, psnr))
+                   + " (bicubic: " + " / ".join(f"{metrics[BICUBIC][k]:.2f}" for k in psnr) + ")"
+                   if all(k in metrics for k in psnr) else "not evaluated yet")
+        lines.append(f"{label}: {read_manifest()[name]['parameters']:,} parameters, {steps:,} CPU training steps; "
                      f"{figures}.")
     return "  \n".join(lines)
 
