@@ -19,6 +19,8 @@ CSS = """
 .pending-tab { padding: 1.5em 0; }
 #gmm-status { min-height: 3em; }
 .pixelated img { image-rendering: pixelated; }
+#faces-gallery .caption-label { max-width: calc(100% - 8px); }
+@media (max-width: 480px) { #faces-gallery .caption-label { font-size: 11px; padding: 1px 4px; } }
 """
 MAX_FILE_SIZE = "20mb"
 CONCURRENCY_LIMIT = 2  # runs of one event at once: the 2 CPU cores of a free Space (bench/load.py measures it)
