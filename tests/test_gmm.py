@@ -241,6 +241,35 @@ def test_seed_point_inits_start_at_data_points(X, init_params):
     np.testing.assert_allclose(distances, 0.0, atol=1e-9)
 
 
+def test_small_fits_run_on_one_thread_and_restore_the_count(X, monkeypatch):
+    seen: list[int] = []
+    e_step = GaussianMixture._e_step
+    monkeypatch.setattr(GaussianMixture, "_e_step", lambda self, *a: seen.append(torch.get_num_threads()) or e_step(self, *a))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        GaussianMixture(3, random_state=0).fit(X)
+        GaussianMixture(3, random_state=0).step(X)
+        assert set(seen) == {1} and torch.get_num_threads() == 2
+        monkeypatch.setattr(generative.gmm, "_ONE_THREAD_ENTRIES", 10)  # a "large" problem keeps its threads
+        seen.clear()
+        GaussianMixture(3, random_state=0).fit(X)
+        assert set(seen) == {2}
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_gpu_normalisation_equals_the_cpu_one():
+    """The torch path that normalises responsibilities on a GPU gives what the CPU's numpy path gives."""
+    log_prob = torch.from_numpy(np.random.default_rng(0).normal(scale=30.0, size=(4, 500)))
+    on_cpu, in_torch = log_prob.clone(), log_prob.clone()
+    ll_cpu, ll_torch = generative.gmm._normalise(on_cpu), generative.gmm._normalise_torch(in_torch)
+    assert ll_cpu == pytest.approx(ll_torch, rel=1e-12)
+    assert ll_cpu == pytest.approx(float(torch.logsumexp(log_prob, dim=0).mean()), rel=1e-12)
+    torch.testing.assert_close(on_cpu, in_torch)
+    torch.testing.assert_close(on_cpu, torch.softmax(log_prob, dim=0))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_cuda_fit_equals_cpu_fit(X, covariance_type):
