@@ -406,6 +406,11 @@ class GaussianMixture:
         return resp
 
     def _params_from_attributes(self, design: _Design) -> _Params:
+        """The fitted parameters as torch tensors, to continue EM from (warm start, step) or to score new points."""
+        if design.d != self.means_.shape[1]:
+            raise ValueError(
+                f"X has {design.d} features, but GaussianMixture is expecting {self.means_.shape[1]} features as input."
+            )
         as_tensor = functools.partial(torch.as_tensor, dtype=_DTYPE, device=design.x.device)
         cov = as_tensor(self.covariances_)
         return _Params(as_tensor(self.weights_), as_tensor(self.means_) - design.shift, cov,
@@ -520,11 +525,6 @@ class GaussianMixture:
         """(K, N) weighted log-densities of new points under the fitted mixture, and the result dtype."""
         self._require_fitted()
         X, dtype = self._validate_data(X)
-        if X.shape[1] != self.means_.shape[1]:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but GaussianMixture is expecting {self.means_.shape[1]} features "
-                "as input."
-            )
         design = _Design(X, self.covariance_type, torch.device(self.device))
         return self._weighted_log_prob(design, self._params_from_attributes(design)), dtype
 

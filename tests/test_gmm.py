@@ -164,6 +164,14 @@ def test_bad_input_raises_a_clear_value_error(X, kwargs, message):
         GaussianMixture(**kwargs).fit(X)
 
 
+def test_points_of_another_dimension_are_refused(X):
+    gm = GaussianMixture(2, random_state=0, warm_start=True).fit(X)
+    X3 = np.hstack([X, X[:, :1]])
+    for call in (gm.predict, gm.score_samples, gm.fit, gm.step):
+        with pytest.raises(ValueError, match="X has 3 features, but GaussianMixture is expecting 2"):
+            call(X3)
+
+
 def test_unfitted_model_says_so():
     with pytest.raises(ValueError, match="not fitted"):
         GaussianMixture(2).predict(np.zeros((3, 2)))
