@@ -16,6 +16,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from generative.images import to_tensor, to_uint8
+
 MULTIPLE = 4  # two stride-2 downsamplings
 MIN_SIDE = 32  # smaller inputs are upscaled first (reflection padding needs a few pixels at 1/4 scale)
 MAX_SIDE = 1024  # larger inputs are processed downscaled to this long side, then resized back
@@ -139,13 +141,13 @@ class Translator(nn.Module):
         if progress:
             progress(0.1)
         device = next(self.parameters()).device
-        x = torch.from_numpy(np.array(small)).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1
+        x = to_tensor(np.asarray(small), device, signed=True)
         pad_h, pad_w = -work_h % MULTIPLE, -work_w % MULTIPLE
         x = nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
         y = self.net(x)[0, :, :work_h, :work_w]
         if progress:
             progress(0.9)
-        out = ((y.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+        out = to_uint8(y, signed=True)
         result = _resize(out, width, height)
         if progress:
             progress(1.0)

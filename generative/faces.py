@@ -16,6 +16,9 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from generative.images import to_tensor
+from generative.images import to_uint8 as images_to_uint8
+
 RESOLUTION = 64
 
 
@@ -35,7 +38,7 @@ def _up_block(c_in: int, c_out: int) -> nn.Sequential:
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """Images (N, 3, H, W) in [-1, 1] -> (N, H, W, 3) uint8."""
-    return ((images.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    return images_to_uint8(images, signed=True)
 
 
 class Generator(nn.Module):
@@ -108,6 +111,5 @@ class Discriminator(nn.Module):
     @torch.no_grad()
     def prob_real(self, images: np.ndarray) -> np.ndarray:
         """P(real) = sigmoid(logit) for (N, 64, 64, 3) uint8 images."""
-        x = torch.from_numpy(np.array(images, dtype=np.uint8)).to(next(self.parameters()).device)
-        x = x.permute(0, 3, 1, 2).float() / 127.5 - 1
+        x = to_tensor(np.asarray(images), next(self.parameters()).device, signed=True)
         return torch.sigmoid(self(x)).cpu().numpy()

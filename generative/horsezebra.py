@@ -11,6 +11,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from generative.images import to_tensor
+
 LOAD, CROP = 104, 96
 
 
@@ -40,5 +42,5 @@ class HorseZebraClassifier(nn.Module):
     def prob_zebra(self, images: list[np.ndarray] | np.ndarray) -> np.ndarray:
         """P(zebra) for each (H, W, 3) uint8 image (sizes may differ)."""
         batch = np.stack([prepare(np.asarray(image)) for image in images])
-        x = torch.from_numpy(batch).to(next(self.parameters()).device).permute(0, 3, 1, 2).float() / 127.5 - 1
+        x = to_tensor(batch, next(self.parameters()).device, signed=True)
         return torch.sigmoid(self(x)).cpu().numpy()

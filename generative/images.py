@@ -1,4 +1,5 @@
-"""The one place that turns any uploaded image into a clean RGB uint8 array, or a clear error.
+"""The one place that turns any uploaded image into a clean RGB uint8 array, or a clear error, and that converts
+uint8 images to the float tensors networks take and back (:func:`to_tensor`, :func:`to_uint8`).
 
 Handles EXIF orientation, every Pillow mode (1, L, LA, P, PA, RGBA, I;16, I, F, CMYK, YCbCr...),
 animated files (first frame), empty, corrupt and truncated files, and decompression bombs.
@@ -10,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -84,3 +86,18 @@ def load_rgb(source: str | os.PathLike[str] | Image.Image, max_pixels: int = MAX
         raise ImageError(f"The image file is truncated or corrupt ({exc}): upload it again or "
                          f"save it as PNG or JPEG.") from None
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+
+
+def to_tensor(images: np.ndarray, device: torch.device | str | None = None, signed: bool = False) -> torch.Tensor:
+    """uint8 images, (H, W, C) or (N, H, W, C), as float (N, C, H, W) on ``device``: in [0, 1], or in [-1, 1]
+    when ``signed``."""
+    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8)).to(device)
+    x = (x[None] if x.ndim == 3 else x).permute(0, 3, 1, 2).float()
+    return x / 127.5 - 1 if signed else x / 255
+
+
+def to_uint8(x: torch.Tensor, signed: bool = False) -> np.ndarray:
+    """Float images, (N, C, H, W) or (C, H, W), in [0, 1] (or [-1, 1] when ``signed``) as uint8 (N, H, W, C) or
+    (H, W, C) on the CPU, rounded and clipped."""
+    scaled = (x + 1) * 127.5 if signed else x * 255
+    return scaled.movedim(-3, -1).round().clamp(0, 255).to(torch.uint8).cpu().numpy()

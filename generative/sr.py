@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from generative.images import to_tensor, to_uint8
+
 SCALE = 2
 
 
@@ -104,8 +106,8 @@ class Upscaler(nn.Module):
             raise ValueError("tile must be >= 1 and overlap >= 0")
         device = next(self.parameters()).device
         h, w = img.shape[:2]
-        x = torch.from_numpy(img.copy()).to(device).permute(2, 0, 1)[None].float() / 255
-        out = torch.empty(3, SCALE * h, SCALE * w, dtype=torch.uint8, device=device)
+        x = to_tensor(img, device)
+        out = np.empty((SCALE * h, SCALE * w, 3), dtype=np.uint8)
         corners = [(y, x0) for y in range(0, h, tile) for x0 in range(0, w, tile)]
         for i, (y0, x0) in enumerate(corners):
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
@@ -113,10 +115,10 @@ class Upscaler(nn.Module):
             py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
             sr = self.net(x[:, :, py0:py1, px0:px1])[0]
             core = sr[:, SCALE * (y0 - py0): SCALE * (y1 - py0), SCALE * (x0 - px0): SCALE * (x1 - px0)]
-            out[:, SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = (core * 255).round().clamp(0, 255).to(torch.uint8)
+            out[SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = to_uint8(core)
             if progress is not None:
                 progress(i + 1, len(corners))
-        return out.permute(1, 2, 0).cpu().numpy()
+        return out
 
 
 class PatchDiscriminator(nn.Module):

@@ -14,7 +14,7 @@ import torch
 from matplotlib.colors import ListedColormap
 
 from generative import digits
-from generative.images import ImageError, load_rgb
+from generative.images import ImageError, load_rgb, to_uint8
 from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value
@@ -67,7 +67,7 @@ def _labels(name: str) -> list[str]:
 
 def _show(batch: torch.Tensor, zoom: int = ZOOM) -> np.ndarray:
     """Bernoulli means (N, 1, 28, 28) -> one uint8 strip, zoomed with nearest neighbours."""
-    tiles = (batch.clamp(0, 1) * 255).to(torch.uint8).cpu().numpy()[:, 0]
+    tiles = to_uint8(batch)[..., 0]
     strip = np.concatenate(list(tiles), axis=1)
     return np.repeat(np.repeat(strip, zoom, axis=0), zoom, axis=1)
 
