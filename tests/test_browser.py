@@ -16,7 +16,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "artifacts"))
-TABS = ["GMM playground", "VAE latent slider", "This person does not exist", "Horse to zebra", "2x super-resolution"]
+TABS = ["GMM playground", "VAE latent slider", "GAN lab (2-D)", "This person does not exist", "Horse to zebra",
+        "2x super-resolution"]
 
 if not CHROMIUM.exists():  # CI installs it; a developer's machine may lack it
     if os.environ.get("CI"):
@@ -278,6 +279,7 @@ def test_cyclegan_shows_stripes_on_a_drawn_horse(browser, app_url, tmp_path):
     Image.fromarray(horse).save(tmp_path / "horse.png")
     page = _open(browser, app_url)
     _select_tab(page, "Horse to zebra")
+    expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=30_000)  # the worked example
     page.locator("#cyclegan-upload input[type=file]").set_input_files(str(tmp_path / "horse.png"))
     expect(page.locator("#cyclegan-summary")).to_contain_text("input 128 x 128", timeout=30_000)
     assert np.abs(_shown(page, "#cyclegan-cycle img", 0).astype(int) - horse).mean() < 3  # x as uploaded
