@@ -477,7 +477,7 @@ class GaussianMixture:
                 best = (p, n_iter, bounds)
                 self.converged_ = converged
         if not self.converged_ and self.max_iter > 0:
-            warnings.warn(NOT_CONVERGED_MESSAGE, _sklearn_exceptions()[1], stacklevel=3)
+            warnings.warn(NOT_CONVERGED_MESSAGE, _sklearn_exceptions()[1], stacklevel=4)  # the caller of fit
         assert best is not None
         p, self.n_iter_, self.lower_bounds_ = best
         self.lower_bound_ = max_lower_bound

@@ -182,8 +182,10 @@ def test_sklearn_exception_and_warning_classes(X):
     assert generative.gmm.ConvergenceWarning is ConvergenceWarning
     with pytest.raises(NotFittedError):
         GaussianMixture(2).score(X)
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        GaussianMixture(3, max_iter=2, tol=0.0, random_state=0).fit(X)
+    for fit in ("fit", "fit_predict"):
+        with pytest.warns(ConvergenceWarning, match="did not converge") as record:
+            getattr(GaussianMixture(3, max_iter=2, tol=0.0, random_state=0), fit)(X)
+        assert record[0].filename == __file__  # the warning points at the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # converged, or max_iter=0 (initialisation only): no warning
         GaussianMixture(3, random_state=0).fit(X)
