@@ -44,7 +44,7 @@ NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
 GRID_PERIODS = (2, 4)
 GRID_LIMIT = 4.0  # the most grid energy, relative to the input's, that still passes
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-COMMITTED_PHOTOS = ("chelsea_cat.jpg", "astronaut.jpg", "sr_coffee.png")
+COMMITTED_PHOTOS = ("horses_nokota.jpg", "chelsea_cat.jpg", "astronaut.jpg", "sr_coffee.png")
 
 
 def photos(data: str, folder: str) -> np.ndarray:
@@ -55,7 +55,7 @@ def photos(data: str, folder: str) -> np.ndarray:
 
 
 def committed_photos() -> np.ndarray:
-    """The example photos shipped in assets/ (no horses or zebras), resized to SIZE x SIZE."""
+    """Example photos shipped in assets/ (horses under a sky, a cat, a portrait, a cup), resized to SIZE x SIZE."""
     return np.stack([np.asarray(Image.open(ASSETS / name).convert("RGB").resize((SIZE, SIZE),
                                                                                 Image.Resampling.BICUBIC))
                      for name in COMMITTED_PHOTOS])
@@ -241,10 +241,14 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = {k: result[k] for k in (ZEBRA_SHARE, HORSE_SHARE,
                                       "cycle_error_testA_grey_levels", "speedup_vs_original")}
     update_metrics(NAMES[0], {**metrics, "kid_x1e3_vs_testB": distances["g_testA_vs_testB"]["kid_x1e3"],
+                              "grid_excess_period2_median": cheap["grid_g"]["period2"]["median"],
+                              "scene_band_over_centre_testA": cheap["scene_g_testA"]["band_over_centre"],
                               "fid_vs_testB": distances["g_testA_vs_testB"]["fid"],
                               "fid_kid_n": distances["g_testA_vs_testB"]["n"],
                               "cpu_ms_256": small["median_ms"]})
     update_metrics(NAMES[1], {**metrics, "kid_x1e3_vs_testA": distances["f_testB_vs_testA"]["kid_x1e3"],
+                              "grid_excess_period2_median": cheap["grid_f"]["period2"]["median"],
+                              "scene_band_over_centre_testB": cheap["scene_f_testB"]["band_over_centre"],
                               "fid_vs_testA": distances["f_testB_vs_testA"]["fid"],
                               "fid_kid_n": distances["f_testB_vs_testA"]["n"],
                               "cpu_ms_256": cpu_ms(f.net, args.repeats)["median_ms"]})

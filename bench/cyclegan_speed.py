@@ -1,5 +1,6 @@
 """CycleGAN training speed on the CPU: iterations per second (G, F, both discriminators, Adam; batch 1) for each
-generator form, with and without channels_last.
+generator form, with and without channels_last; and each form's 256 x 256 forward time against the original
+ResNet-9/ngf-64 generator (the tab's speed goal is 3.5x faster than that).
 
     OMP_NUM_THREADS=1 python -m bench.cyclegan_speed --threads 1 --seconds 60
 
@@ -16,7 +17,8 @@ import time
 
 import torch
 
-from bench.common import write
+from bench.common import summary_ms, timings, write
+from generative.cyclegan import ResnetGenerator
 from generative.train.cyclegan import CONFIG_G, Trainer
 
 FORMS = {"transpose-zeros (shipped)": {"upsample": "transpose", "padding": "zeros"},
@@ -38,6 +40,43 @@ def trainers(crop: int) -> dict[str, tuple[Trainer, torch.Tensor, torch.Tensor]]
     return out
 
 
+def multiply_adds(net: torch.nn.Module, x: torch.Tensor) -> int:
+    """Multiply-adds of the convolutions in one forward pass (load-independent, unlike a timing)."""
+    total = 0
+
+    def count(module: torch.nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        kernel = module.weight[0, 0].numel()
+        if isinstance(module, torch.nn.ConvTranspose2d):
+            total += inputs[0].numel() * module.out_channels * kernel
+        else:
+            total += output.numel() * module.in_channels * kernel
+
+    hooks = [m.register_forward_hook(count) for m in net.modules()
+             if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    net(x)
+    for hook in hooks:
+        hook.remove()
+    return total
+
+
+@torch.no_grad()
+def forward_ms(repeats: int) -> dict[str, dict]:
+    """Each form's (fresh weights) and the original generator's 256 x 256 forward pass: time, taken in turns so
+    that load changes hit all alike, and multiply-adds."""
+    x = torch.rand(1, 3, 256, 256) * 2 - 1
+    nets = {name: ResnetGenerator(**CONFIG_G, **form).eval() for name, form in FORMS.items()}
+    nets["original ngf 64, 9 blocks"] = ResnetGenerator(64, 9).eval()
+    seconds: dict[str, list[float]] = {name: [] for name in nets}
+    for name, net in nets.items():
+        net(x)  # warm-up
+    for _ in range(repeats):
+        for name, net in nets.items():
+            seconds[name] += timings(lambda net=net: net(x), repeats=1, warmup=0)
+    return {name: {**summary_ms(seconds[name]), "gmacs": round(multiply_adds(net, x) / 1e9, 3)}
+            for name, net in nets.items()}
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Time every form in turns; print a table and write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -45,6 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=60, help="timed seconds per form, all rounds together")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--crop", type=int, default=112)
+    parser.add_argument("--repeats", type=int, default=5, help="timed 256 x 256 forward passes per generator")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     runs = trainers(args.crop)
@@ -65,9 +105,19 @@ def main(argv: list[str] | None = None) -> dict:
           f"{args.seconds:.0f} s per form in {args.rounds} rounds; load average {load_before[0]:.1f} before")
     for name, rate in rates.items():
         print(f"{name:40s} {rate:6.3f} it/s  ({rate / base:.2f}x, {counts[name]} iterations)")
+    forward = forward_ms(args.repeats)
+    original = forward["original ngf 64, 9 blocks"]["median_ms"]
+    print("256 x 256 forward pass:")
+    for name, timing in forward.items():
+        print(f"{name:40s} {timing['median_ms']:7.1f} ms  ({original / timing['median_ms']:.2f}x faster than the original;"
+              f" {timing['gmacs']} G multiply-adds)")
     result = {"threads": args.threads, "crop": args.crop, "batch": 1, "seconds_per_form": args.seconds,
               "rounds": args.rounds, "iterations_per_second": rates, "iterations": counts,
               "relative_to_shipped": {name: round(rate / base, 3) for name, rate in rates.items()},
+              "forward_256": forward,
+              "forward_speedup_vs_original": {name: round(original / t["median_ms"], 2) for name, t in forward.items()},
+              "multiply_add_ratio_original_over_form": {
+                  name: round(forward["original ngf 64, 9 blocks"]["gmacs"] / t["gmacs"], 2) for name, t in forward.items()},
               "load_average_before": [round(v, 2) for v in load_before],
               "load_average_after": [round(v, 2) for v in os.getloadavg()]}
     print(f"wrote {write('cyclegan-speed', result)}")
