@@ -29,7 +29,7 @@ import generative
 from bench.common import RESULTS, summary_ms, timings, write
 from bench.inception import features, fid, kid
 from generative.metric_names import FID, FID_FLOOR
-from generative.train.faces import load_faces
+from generative.datasets import load_faces
 from generative.weights import update_metrics
 
 N = 1000

@@ -21,15 +21,14 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from safetensors.torch import load_file
 
 from generative.cyclegan import PADDING, UPSAMPLING, PatchDiscriminator, ResnetGenerator, Translator
+from generative.datasets import load_domain
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
@@ -38,18 +37,6 @@ CONFIG_D = {"ndf": 32, "n_layers": 3}
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
 LAMBDA_CYCLE, LAMBDA_IDT = 10.0, 5.0
 POOL = 50
-
-
-def load_domain(data: str, folder: str, size: int, cache: Path) -> np.ndarray:
-    """All images of ``horse2zebra/<folder>`` resized to size x size (uint8, N x size x size x 3), cached."""
-    path = cache / f"horse2zebra_{folder}_{size}.npy"
-    if path.exists():
-        return np.load(path)
-    files = sorted((Path(data) / "horse2zebra" / folder).glob("*.jpg"))
-    images = np.stack([np.asarray(Image.open(f).convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
-                       for f in files])
-    np.save(path, images)
-    return images
 
 
 class ImagePool:

@@ -22,28 +22,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from safetensors.torch import load_file
 
+from generative.datasets import load_faces
 from generative.faces import Discriminator, Generator
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
-CROP_BOX = (9.5, 19.5, 79.5, 89.5)  # the standard CelebA-64 face box on the 89 x 109 images
 CONFIG_G = {"z_dim": 128, "width": 32}
 CONFIG_D = {"width": 32}
-
-
-def load_faces(data: str, cache: Path) -> np.ndarray:
-    """The 9,000 training faces cropped and resized to 64 x 64 (uint8, N x 64 x 64 x 3), cached as .npy."""
-    path = cache / "faces_64_train.npy"
-    if path.exists():
-        return np.load(path)
-    files = sorted((Path(data) / "faces" / "train_src").glob("*.jpg"))
-    faces = np.stack([np.asarray(Image.open(f).convert("RGB").resize((64, 64), Image.Resampling.LANCZOS,
-                                                                      box=CROP_BOX)) for f in files])
-    np.save(path, faces)
-    return faces
 
 
 @dataclass(frozen=True)

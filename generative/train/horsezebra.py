@@ -17,7 +17,7 @@ from PIL import Image
 
 from generative.horsezebra import CROP, LOAD, HorseZebraClassifier, prepare
 from generative.train import parser, start_run
-from generative.train.cyclegan import load_domain
+from generative.datasets import load_domain
 from generative.weights import save_model
 
 CONFIG = {"width": 16}

@@ -27,6 +27,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.sr import PatchDiscriminator, SRNet, Upscaler
+from generative.datasets import load_bsd200
 from generative.srmetrics import downscale_x2, psnr_y, resize
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
@@ -38,20 +39,6 @@ DATA = ("BSD200 (200 BSDS500 train JPEGs), random 48-px LR patches, scale jitter
 DEFAULT_STEPS = {"psnr": 12_000, "gan": 4_000}
 ADV_WEIGHT = 0.05  # gan stage: adversarial loss weight against pixel L1 = 1
 GAN_LR = 5e-5
-
-
-def load_bsd200(data: str, cache: Path) -> np.ndarray:
-    """The 200 training images as one (200, 321, 481, 3) uint8 array (portrait ones transposed), cached."""
-    path = cache / "sr_bsd200_train.npy"
-    if path.exists():
-        return np.load(path)
-    images = []
-    for f in sorted((Path(data) / "sr" / "train" / "BSD200").glob("*.jpg")):
-        img = np.asarray(Image.open(f).convert("RGB"))
-        images.append(img.transpose(1, 0, 2) if img.shape[0] > img.shape[1] else img)
-    stack = np.stack(images)
-    np.save(path, stack)
-    return stack
 
 
 def sample_batch(images: np.ndarray, batch: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
