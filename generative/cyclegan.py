@@ -43,6 +43,7 @@ class ResnetBlock(nn.Module):
 
 UPSAMPLING = ("transpose", "resize")
 PADDING = ("zeros", "reflect")
+SKIP_CLAMP = 0.999  # atanh(1) is infinite; tanh(atanh(0.999)) is 254.9 of 255 grey levels
 
 
 def _upsample(channels_in: int, channels_out: int, kind: str) -> list[nn.Module]:
@@ -64,13 +65,16 @@ class ResnetGenerator(nn.Module):
     up, zero padding in the stride-2 convs down (on even sizes it pads only the top and left, so a flat
     input gets an edge there). ``upsample="resize"`` uses resize-convolutions (Odena et al. 2016) and
     ``padding="reflect"`` reflects instead; the defaults are the official architecture and keys.
+    ``skip=True`` adds the input to the output before the tanh (a global skip, same parameters): the net then
+    learns a change, and where it outputs 0 the photo, flat sky included, keeps its own colours.
     """
 
-    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros") -> None:
+    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros",
+                 skip: bool = False) -> None:
         super().__init__()
         if padding not in PADDING:
             raise ValueError(f"padding must be one of {PADDING}, got {padding!r}")
-        self.ngf, self.n_blocks, self.upsample, self.padding = ngf, n_blocks, upsample, padding
+        self.ngf, self.n_blocks, self.upsample, self.padding, self.skip = ngf, n_blocks, upsample, padding, skip
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), _norm(ngf), nn.ReLU(True)]
         for mult in (1, 2):
             layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, padding_mode=padding),
@@ -82,7 +86,9 @@ class ResnetGenerator(nn.Module):
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        if not self.skip:
+            return self.model(x)
+        return torch.tanh(self.model[:-1](x) + torch.atanh(x.clamp(-SKIP_CLAMP, SKIP_CLAMP)))
 
 
 class PatchDiscriminator(nn.Module):
@@ -124,9 +130,10 @@ class Translator(nn.Module):
     memory stays bounded however large the upload.
     """
 
-    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros") -> None:
+    def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros",
+                 skip: bool = False) -> None:
         super().__init__()
-        self.net = ResnetGenerator(ngf, n_blocks, upsample, padding)
+        self.net = ResnetGenerator(ngf, n_blocks, upsample, padding, skip)
 
     @torch.no_grad()
     def forward(self, image: np.ndarray, max_side: int = MAX_SIDE,

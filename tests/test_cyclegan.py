@@ -409,7 +409,8 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
     assert run_name({"ngf": 24, "n_blocks": 6}) == run_name(CONFIG_G) == "cyclegan"  # the shipped manifest config
     gen = torch.Generator().manual_seed(0)
     real_a, real_b = (torch.rand(1, 3, 48, 48, generator=gen) * 2 - 1 for _ in range(2))
-    for form in ({"upsample": "transpose", "padding": "zeros"}, {"upsample": "resize", "padding": "reflect"}):
+    for form in ({"upsample": "transpose", "padding": "zeros"}, {"upsample": "resize", "padding": "reflect"},
+                 {"upsample": "resize", "padding": "reflect", "skip": True}):
         trainer = Trainer({**CONFIG_G, **form})
         if channels_last:
             trainer.channels_last()
@@ -418,4 +419,22 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
         assert len(losses) == 6 and np.isfinite(losses).all()
         after = [*trainer.g.parameters(), *trainer.f.parameters()]
         assert all(not torch.equal(a, b) for a, b in zip(before, after) if a.ndim == 4)
-    assert run_name(trainer.config_g) == "cyclegan-resize-reflect"
+    assert run_name(trainer.config_g) == "cyclegan-resize-reflect-skip"
+    assert run_name({**CONFIG_G, "upsample": "resize", "padding": "reflect"}) == "cyclegan-resize-reflect"
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_global_skip_keeps_the_photo_where_the_net_adds_nothing(upsample):
+    """With skip=True a generator whose last conv outputs 0 gives back its input (sky, grass, any colour);
+    without the skip the same net gives one flat grey."""
+    photo = np.concatenate([_sky(64), drawn_animal(False, 64)], axis=1)
+    outputs = {}
+    for skip in (False, True):
+        torch.manual_seed(0)
+        translator = Translator(8, 1, upsample, "reflect", skip=skip).eval()
+        last = translator.net.model[-2]
+        torch.nn.init.zeros_(last.weight)
+        torch.nn.init.zeros_(last.bias)
+        outputs[skip] = translator(photo)
+    assert np.abs(outputs[True].astype(int) - photo).max() <= 1
+    assert (outputs[False] == 128).all()

@@ -11,8 +11,9 @@ rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go t
 ``--export`` (or the end of ``--steps``) writes ``weights/cyclegan-{horse2zebra,zebra2horse}.safetensors``.
 
 ``--upsample resize`` (resize-convolutions) and ``--padding reflect`` train the generator form that prints no
-grid (see ``generative.cyclegan.ResnetGenerator``); such a run keeps its own checkpoint and learning curve
-(``cyclegan-resize-reflect``), starts from scratch, and ships its weights only with ``--export``.
+grid, ``--skip`` one that adds its input to its output (see ``generative.cyclegan.ResnetGenerator``); such a run
+keeps its own checkpoint and learning curve (e.g. ``cyclegan-resize-reflect``), starts from scratch, and ships
+its weights only with ``--export``.
 ``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
 """
 
@@ -134,8 +135,10 @@ class Trainer:
 def run_name(config_g: dict) -> str:
     """``cyclegan`` for the shipped generator form, else e.g. ``cyclegan-resize-reflect``: names the checkpoint
     and the learning curve, so that runs of different forms never resume from each other."""
-    form = (config_g.get("upsample", "transpose"), config_g.get("padding", "zeros"))
-    return "cyclegan" if form == ("transpose", "zeros") else f"cyclegan-{form[0]}-{form[1]}"
+    form = (config_g.get("upsample", "transpose"), config_g.get("padding", "zeros"), config_g.get("skip", False))
+    if form == ("transpose", "zeros", False):
+        return "cyclegan"
+    return f"cyclegan-{form[0]}-{form[1]}{'-skip' if form[2] else ''}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -147,12 +150,13 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
     cli.add_argument("--upsample", choices=UPSAMPLING, default="transpose", help="generator upsampling layers")
     cli.add_argument("--padding", choices=PADDING, default="zeros", help="padding of the generator's stride-2 convs")
+    cli.add_argument("--skip", action="store_true", help="generators add the input to their output (global skip)")
     cli.add_argument("--channels-last", action="store_true", help="channels-last memory format (CPU speed)")
     cli.add_argument("--identity", type=float, default=LAMBDA_IDT / LAMBDA_CYCLE,
                      help="identity loss weight as a share of the cycle weight (0.5 in the paper)")
     args = cli.parse_args(argv)
     cache = start_run(args)
-    config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding}
+    config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip}
     name = run_name(config_g)
     trainer = Trainer(config_g, lambda_idt=args.identity * LAMBDA_CYCLE)
     if args.channels_last:
@@ -211,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.export or (step >= args.steps and name == "cyclegan"):
         form = "" if name == "cyclegan" else f" --upsample {args.upsample} --padding {args.padding}"
+        if args.skip:
+            form += " --skip"
         if args.identity != LAMBDA_IDT / LAMBDA_CYCLE:
             form += f" --identity {args.identity}"
         if (args.load, args.crop) != (128, 112):
