@@ -24,7 +24,7 @@ from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from bench.common import summary_ms, timings, write
 from generative.gmm import COVARIANCE_TYPES, GaussianMixture
 
-SIZES = ((10_000, 2, 7), (100_000, 2, 3), (10_000, 16, 3))  # points, dimensions, timed fits per side
+SIZES = ((10_000, 2, 7), (100_000, 2, 5), (10_000, 16, 5))  # points, dimensions, timed fits per side
 K, TOL, MAX_ITER = 5, 1e-6, 1000
 
 
@@ -140,7 +140,7 @@ def print_fits(fits: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmarks, print tables and write bench/results/gmm.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=None, help="timed fits per side (default: 7 / 3 / 3 by size)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed fits per side (default: 7 / 5 / 5 by size)")
     parser.add_argument("--skip-app", action="store_true", help="skip the Step round trip through the app")
     args = parser.parse_args(argv)
     fits = [fit_comparison(n, d, ct, args.repeats or repeats) for n, d, repeats in SIZES for ct in COVARIANCE_TYPES]
