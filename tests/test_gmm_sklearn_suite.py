@@ -16,6 +16,7 @@ import pytest
 
 import generative.gmm
 
+pytest.importorskip("sklearn")
 _SPEC = importlib.util.find_spec("sklearn.mixture.tests.test_gaussian_mixture")
 if _SPEC is None or _SPEC.origin is None:  # a scikit-learn build without its tests
     pytest.skip("scikit-learn's test_gaussian_mixture.py is not installed", allow_module_level=True)
