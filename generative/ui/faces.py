@@ -12,7 +12,7 @@ from PIL import Image
 from generative.metric_names import FID, FID_FLOOR
 from generative.ui import inputs, links, models
 from generative.ui.gpu import gpu
-from generative.ui.inputs import seed_value
+from generative.ui.inputs import number_box, seed_value, whole_number
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -99,10 +99,9 @@ def enhance(seed: float, index: float, truncation: float) -> tuple[tuple[np.ndar
     """Face ``index`` (1..8) of the grid at ``seed``, upscaled to 128 x 128 by bicubic and by the 2x SR net."""
     if not models.trained("sr-x2-psnr"):
         raise gr.Error("The 2x super-resolution model is not trained yet: `python -m generative.train.sr` builds it.")
-    if index is None or not np.isfinite(index) or not 1 <= index <= GRID or index != int(index):
-        raise gr.Error(f"Pick a face: a whole number from 1 to {GRID} (its place in the grid).")
+    index = whole_number(index, "Pick a face: its place in the grid", 1, GRID)
     g, _ = _models()
-    chosen = seed_value(seed, maximum=MAX_SEED) + int(index) - 1
+    chosen = seed_value(seed, maximum=MAX_SEED) + index - 1
     face = g.generate([chosen], truncation=_psi(truncation))[0]
     sharp = models.load("sr-x2-psnr")(face)
     bicubic = np.asarray(Image.fromarray(face).resize((2 * 64, 2 * 64), Image.Resampling.BICUBIC))
@@ -168,7 +167,7 @@ def build(tab: gr.Tab) -> None:
     gr.Markdown(INTRO)
     gr.Markdown(_quality_line())
     with gr.Row():
-        seed = gr.Number(value=0, precision=0, label="Seed", scale=1, elem_id="faces-seed")
+        seed = number_box(value=0, label="Seed", scale=1, step=1, elem_id="faces-seed")
         psi = gr.Slider(0.0, PSI_MAX, value=0.8, step=0.05, label="Truncation ψ", info=PSI_INFO, scale=2,
                         elem_id="faces-psi")
         with gr.Column(scale=1, min_width=160):
@@ -180,16 +179,16 @@ def build(tab: gr.Tab) -> None:
     copy_link = links.copy_link_row("faces")
     with gr.Accordion("Interpolate between two seeds", open=False):
         with gr.Row():
-            seed_a = gr.Number(value=0, precision=0, label="Seed A")
-            seed_b = gr.Number(value=1, precision=0, label="Seed B")
+            seed_a = number_box(value=0, label="Seed A", step=1)
+            seed_b = number_box(value=1, label="Seed B", step=1)
             interp_btn = gr.Button("Interpolate")
         strip = gr.Image(label=f"{FRAMES} frames along the straight line from z(A) to z(B)", interactive=False,
                          format="png")
         gif = gr.File(label="Animated GIF (download)")
     with gr.Accordion("Enhance 2x: one face at 128 × 128 with the super-resolution network", open=False):
         with gr.Row():
-            pick = gr.Number(value=1, precision=0, label=f"Face (1–{GRID}, or click one in the grid)", minimum=1,
-                             maximum=GRID, elem_id="faces-pick")
+            pick = number_box(value=1, label=f"Face (1–{GRID}, or click one in the grid)", step=1,
+                              elem_id="faces-pick")
             enhance_btn = gr.Button("Enhance 2x", elem_id="faces-enhance")
         enhanced = gr.ImageSlider(label="Bicubic | super-resolution (drag)", interactive=False, max_height=384,
                                   elem_id="faces-enhanced")
