@@ -91,7 +91,7 @@ def load_rgb(source: str | os.PathLike[str] | Image.Image, max_pixels: int = MAX
 def to_tensor(images: np.ndarray, device: torch.device | str | None = None, signed: bool = False) -> torch.Tensor:
     """uint8 images, (H, W, C) or (N, H, W, C), as float (N, C, H, W) on ``device``: in [0, 1], or in [-1, 1]
     when ``signed``."""
-    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8)).to(device)
+    x = torch.from_numpy(np.array(images, dtype=np.uint8)).to(device)  # a copy: uploads may be read-only
     x = (x[None] if x.ndim == 3 else x).permute(0, 3, 1, 2).float()
     return x / 127.5 - 1 if signed else x / 255
 

@@ -29,3 +29,13 @@ def test_one_image_and_the_ends_of_the_range():
 def test_out_of_range_values_are_clipped_and_rounded():
     x = torch.tensor([-0.2, 0.0019, 0.0021, 1.3]).reshape(1, 4, 1, 1)
     assert to_uint8(x).ravel().tolist() == [0, 0, 1, 255]
+
+
+def test_a_read_only_array_is_converted_without_a_warning():
+    import warnings
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    image.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert to_tensor(image).shape == (1, 3, 4, 4)
