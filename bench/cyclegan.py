@@ -4,11 +4,14 @@ grid texture and how much of the scene around the animal changes.
 
     python -m bench.cyclegan --data ../shared/data
     python -m bench.cyclegan --data ../shared/data --only artefacts   # seconds: grid texture and scene change
+    python -m bench.cyclegan --data ../shared/data --checkpoint ~/.cache/generative/cyclegan-resize-reflect.pt
 
 Every test photo is resized to 256 x 256 (as the official test script does) and translated there.
 N = all test photos: 79 horses (testA), 95 zebras (testB); FID is strongly biased at such N, so compare
 it only within this run. Figures go to bench/results/cyclegan.json and the manifest; ``--only artefacts``
-writes bench/results/cyclegan-artefacts.json only.
+writes bench/results/cyclegan-artefacts.json only. ``--checkpoint`` scores a training run's checkpoint instead of
+the shipped weights (a trial, before anything is exported): its figures go to
+bench/results/trial-<checkpoint name>[-artefacts].json and never into the manifest.
 
 **Grid texture** (:func:`grid_peaks`): a stride-2 transposed conv, or zero padding seen by only two sides of
 the image, leaves a pattern repeating every 2 or 4 pixels. Its energy sits at the spectrum's bins of those
@@ -35,7 +38,7 @@ from PIL import Image
 import generative
 from bench.common import summary_ms, timings, write
 from bench.inception import features, fid, kid
-from generative.cyclegan import ResnetGenerator
+from generative.cyclegan import ResnetGenerator, Translator
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
 from generative.weights import update_metrics
 
@@ -168,24 +171,43 @@ def cpu_ms(net: torch.nn.Module, repeats: int) -> dict:
         return summary_ms(timings(lambda: net(x), repeats=repeats, warmup=2))
 
 
+def generators(checkpoint: str | None) -> tuple[Translator, Translator]:
+    """G and F: the shipped ones, or those of a ``generative.train.cyclegan`` checkpoint (with its config)."""
+    if checkpoint is None:
+        return generative.load(NAMES[0], device="cpu"), generative.load(NAMES[1], device="cpu")
+    from generative.train.cyclegan import CONFIG_G
+
+    state = torch.load(Path(checkpoint).expanduser(), map_location="cpu", weights_only=True)
+    config = state.get("config_g", CONFIG_G)  # checkpoints written before config_g was saved hold the shipped form
+    nets = []
+    for key in ("g", "f"):
+        translator = Translator(**config)
+        translator.net.load_state_dict(state[key])
+        nets.append(translator.eval())
+    print(f"scoring {checkpoint}: {config}, after {int(state['step'])} iterations")
+    return nets[0], nets[1]
+
+
 def main(argv: list[str] | None = None) -> dict:
-    """Measure, print a table, write JSON and the manifest's metrics."""
+    """Measure, print a table, write JSON and (for the shipped weights) the manifest's metrics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/data")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "generative"))
     parser.add_argument("--only", choices=["artefacts"], help="just the grid texture and scene change (seconds)")
+    parser.add_argument("--checkpoint", help="a training checkpoint to score instead of the shipped weights")
     args = parser.parse_args(argv)
     cache = Path(args.cache).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
-    g, f = (generative.load(name, device="cpu") for name in NAMES)
+    g, f = generators(args.checkpoint)
+    out = "cyclegan" if args.checkpoint is None else f"trial-{Path(args.checkpoint).stem}"
     horses, zebras = photos(args.data, "testA"), photos(args.data, "testB")
     cheap = scene_and_grid(g, f, horses, zebras)
     print_scene_and_grid(cheap)
     if args.only == "artefacts":
-        print(f"wrote {write('cyclegan-artefacts', cheap)}")
+        print(f"wrote {write(f'{out}-artefacts', cheap)}")
         return cheap
     classifier = generative.load("horse-zebra-classifier", device="cpu")
     fake_zebras = np.stack([g(x) for x in horses])
@@ -237,7 +259,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"cycle error mean |x - F(G(x))| on testA: {cycle_error:.2f} grey levels (of 255)")
     print(f"CPU, {result['torch_threads']} threads, 256 x 256: G {small['median_ms']:.1f} ms, original "
           f"{original['median_ms']:.1f} ms ({result['speedup_vs_original']:.2f}x faster)")
-    path = write("cyclegan", result)
+    path = write(out, result)
+    print(f"wrote {path}")
+    if args.checkpoint is not None:
+        return result
     metrics = {k: result[k] for k in (ZEBRA_SHARE, HORSE_SHARE,
                                       "cycle_error_testA_grey_levels", "speedup_vs_original")}
     update_metrics(NAMES[0], {**metrics, "kid_x1e3_vs_testB": distances["g_testA_vs_testB"]["kid_x1e3"],
@@ -252,7 +277,6 @@ def main(argv: list[str] | None = None) -> dict:
                               "fid_vs_testA": distances["f_testB_vs_testA"]["fid"],
                               "fid_kid_n": distances["f_testB_vs_testA"]["n"],
                               "cpu_ms_256": cpu_ms(f.net, args.repeats)["median_ms"]})
-    print(f"wrote {path}")
     return result
 
 

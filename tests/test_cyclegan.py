@@ -438,3 +438,19 @@ def test_global_skip_keeps_the_photo_where_the_net_adds_nothing(upsample):
         outputs[skip] = translator(photo)
     assert np.abs(outputs[True].astype(int) - photo).max() <= 1
     assert (outputs[False] == 128).all()
+
+
+def test_bench_scores_a_training_checkpoint_in_its_own_generator_form(tmp_path):
+    from bench.cyclegan import generators
+    from generative.train.cyclegan import CONFIG_G, Trainer
+
+    config = {**CONFIG_G, "upsample": "resize", "padding": "reflect", "skip": True}
+    torch.manual_seed(0)
+    trainer = Trainer(config)
+    path = tmp_path / "cyclegan-resize-reflect-skip.pt"
+    torch.save({"g": trainer.g.state_dict(), "f": trainer.f.state_dict(), "step": 7, "config_g": config}, path)
+    g, f = generators(str(path))
+    assert (g.net.upsample, g.net.padding, g.net.skip) == ("resize", "reflect", True)
+    expected = Translator(**config).eval()
+    expected.net.load_state_dict(trainer.f.state_dict())
+    np.testing.assert_array_equal(f(_sky(64)), expected(_sky(64)))

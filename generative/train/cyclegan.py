@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
 
     def checkpoint() -> None:
         save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
-                         "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images}, ckpt_path)
+                         "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images, "config_g": config_g},
+                        ckpt_path)
 
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load, cache)
