@@ -9,6 +9,7 @@ ZEBRA_SHARE = "classifier_zebra_share_g_testA"  # cyclegan: share of G(test hors
 HORSE_SHARE = "classifier_horse_share_f_testB"  # cyclegan: share of F(test zebras) the classifier calls horse
 TEST_NEG_ELBO = "test_neg_elbo_nats"  # VAEs, bench.vae
 IWAE_NLL = "iwae_nll_nats"  # VAEs, bench.vae
+EXACT_NLL = "test_nll_nats"  # pixelcnn-mnist and bernoulli-mnist: exact -log p(x) on the test set, their training scripts
 BICUBIC = "bicubic"  # SR nets: the same figures for bicubic, measured in the same run
 SR_SETS = ("Set5", "Set14", "B100")
 
