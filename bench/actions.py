@@ -50,19 +50,21 @@ def served(client: Client) -> list[Action]:
 
 @contextlib.contextmanager
 def running_app(python: str = sys.executable, port: int = 7861, timeout: float = 120.0, env: dict | None = None,
-                script: tuple[str, ...] = ("app.py",)) -> Iterator[tuple[str, float, subprocess.Popen]]:
+                script: tuple[str, ...] = ("app.py",), root: Path = ROOT) -> Iterator[tuple[str, float, subprocess.Popen]]:
     """Start ``python app.py`` as a user would; yield (url, seconds until the first page answered, process).
 
     With ``env`` given, the port comes from its ``GRADIO_SERVER_PORT`` (as on Hugging Face Spaces);
-    ``script`` replaces ``app.py`` (e.g. ``("-m", "bench.traced_app", TRACE)``).
+    ``script`` replaces ``app.py`` (e.g. ``("-m", "bench.traced_app", TRACE)``); ``root`` is the checkout it runs in.
     """
     import urllib.request
 
     args = [python, *script] if env else [python, *script, "--port", str(port)]
     port = int(env.get("GRADIO_SERVER_PORT", 7860)) if env else port
     url = f"http://127.0.0.1:{port}/"
+    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2):
+        raise RuntimeError(f"something already answers on {url}: it would be measured instead; pick another port")
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env,
+    proc = subprocess.Popen(args, cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         while True:

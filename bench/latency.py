@@ -1,44 +1,98 @@
 """Cold start and the CPU latency of every tab's main action through the running app.
 
-    python -m bench.latency [--repeats 20]
+    python -m bench.latency [--repeats 20] [--before COMMIT]
 
 Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each
-tab's main action with gradio_client: the first call (which loads the tab's model) and ``--repeats`` more.
+tab's main action with gradio_client (outputs downloaded, as a browser would): the first call (which loads the
+tab's model) and ``--repeats`` more. ``--before COMMIT`` also serves that commit of the app (exported with
+``git archive``) beside this one and alternates the calls between the two, so that both see the same machine
+load (other processes on the cores slow both alike): the before/after table of a speed change.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from gradio_client import Client
 
-from bench.actions import running_app, served
-from bench.common import summary_ms, timings, write
+from bench.actions import ACTIONS, ROOT, Action, _asset, running_app, served
+from bench.common import summary_ms, write
+
+# Beyond each tab's main action: the speed goal for a photo-sized upscale (three methods, 512 x 512 -> 1024 x 1024).
+EXTRA = [Action("2x super-resolution, 512 × 512 photo", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
+                lambda: (_asset("astronaut.jpg"), "GAN net", 0.5, 0.5, 64))]
+
+
+@contextlib.contextmanager
+def exported(commit: str) -> Iterator[Path]:
+    """The repository at ``commit`` in a temporary folder (``git archive``: the working tree is not touched)."""
+    with tempfile.TemporaryDirectory(prefix="latency-before-") as folder:
+        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder)
+
+
+def _timed(client: Client, action: Action) -> float:
+    start = time.perf_counter()
+    client.predict(*action.arguments(), api_name=action.api_name)
+    return time.perf_counter() - start
+
+
+def measure(clients: dict[str, Client], repeats: int) -> dict[str, list[dict]]:
+    """Per app: one row per action served by every app; the apps' calls alternate."""
+    names = set.intersection(*({a.api_name for a in served(c)} for c in clients.values()))
+    rows: dict[str, list[dict]] = {label: [] for label in clients}
+    for action in [a for a in ACTIONS + EXTRA if a.api_name in names]:
+        first = {label: _timed(c, action) for label, c in clients.items()}
+        seconds: dict[str, list[float]] = {label: [] for label in clients}
+        for _ in range(repeats):
+            for label, client in clients.items():
+                seconds[label].append(_timed(client, action))
+        for label in clients:
+            rows[label].append({"tab": action.tab, "api_name": action.api_name,
+                                "first_call_ms": round(1000 * first[label], 1), **summary_ms(seconds[label])})
+    return rows
+
+
+def _print(title: str, cold_start: float, rows: list[dict]) -> None:
+    print(f"{title}: cold start (python app.py until the first page answers) {cold_start:.1f} s")
+    print(f"{'tab':<38} {'endpoint':<22} {'first call':>11} {'median':>9} {'p90':>9}")
+    for r in rows:
+        print(f"{r['tab']:<38} {r['api_name']:<22} {r['first_call_ms']:>8.0f} ms {r['median_ms']:>6.0f} ms "
+              f"{r['p90_ms']:>6.0f} ms")
+
+
+def _load() -> list[float]:
+    with open("/proc/loadavg") as f:
+        return [float(v) for v in f.read().split()[:3]]
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Measure, print a table, write ``bench/results/latency.json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--before", metavar="COMMIT", help="also measure this commit, calls alternating")
     args = parser.parse_args(argv)
-    rows = []
-    with running_app() as (url, cold_start, _):
-        client = Client(url, verbose=False)
-        for action in served(client):
-            start = time.perf_counter()
-            client.predict(*action.arguments(), api_name=action.api_name)
-            first = time.perf_counter() - start
-            stats = summary_ms(timings(lambda a=action: client.predict(*a.arguments(), api_name=a.api_name),
-                                       args.repeats, warmup=0))
-            rows.append({"tab": action.tab, "api_name": action.api_name, "first_call_ms": round(1000 * first, 1),
-                         **stats})
-    print(f"cold start (python app.py until the first page answers): {cold_start:.1f} s")
-    print(f"{'tab':<30} {'endpoint':<18} {'first call':>11} {'median':>9} {'p90':>9}")
-    for r in rows:
-        print(f"{r['tab']:<30} {r['api_name']:<18} {r['first_call_ms']:>8.0f} ms {r['median_ms']:>6.0f} ms "
-              f"{r['p90_ms']:>6.0f} ms")
-    result = {"cold_start_s": round(cold_start, 2), "actions": rows}
+    load_before = _load()
+    with contextlib.ExitStack() as stack:
+        apps = {"after": stack.enter_context(running_app(port=7871))}
+        if args.before:
+            apps["before"] = stack.enter_context(running_app(port=7872, root=stack.enter_context(exported(args.before))))
+        rows = measure({label: Client(url, verbose=False) for label, (url, _, _) in apps.items()}, args.repeats)
+    result = {"cold_start_s": round(apps["after"][1], 2), "actions": rows["after"],
+              "load_average_1_5_15": {"start": load_before, "end": _load()}}
+    if args.before:
+        result["before"] = {"commit": args.before, "cold_start_s": round(apps["before"][1], 2),
+                            "actions": rows["before"]}
+        _print(f"before ({args.before})", apps["before"][1], rows["before"])
+    _print("now", apps["after"][1], rows["after"])
+    print(f"load average (1, 5, 15 min) at the start {load_before}, at the end {result['load_average_1_5_15']['end']}")
     write("latency", result)
     return result
 

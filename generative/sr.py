@@ -92,7 +92,8 @@ class Upscaler(nn.Module):
 
     def __init__(self, channels: int = 32, blocks: int = 4, deploy: bool = True) -> None:
         super().__init__()
-        self.net = SRNet(channels, blocks, deploy)
+        # channels-last weights and tiles: oneDNN's fast convolution path on CPU, about 1.5-2x faster here
+        self.net = SRNet(channels, blocks, deploy).to(memory_format=torch.channels_last)
 
     @torch.no_grad()
     def forward(self, img: np.ndarray, tile: int = 256, overlap: int = 8,
@@ -113,7 +114,7 @@ class Upscaler(nn.Module):
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             py0, px0 = max(y0 - overlap, 0), max(x0 - overlap, 0)
             py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
-            sr = self.net(x[:, :, py0:py1, px0:px1])[0]
+            sr = self.net(x[:, :, py0:py1, px0:px1].contiguous(memory_format=torch.channels_last))[0]
             core = sr[:, SCALE * (y0 - py0): SCALE * (y1 - py0), SCALE * (x0 - px0): SCALE * (x1 - px0)]
             out[SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = to_uint8(core)
             if progress is not None:

@@ -18,3 +18,26 @@ def test_the_app_routes_gradio_image_caching_through_atomic_writes(tmp_path):
     assert processing_utils.save_img_array_to_cache(np.asarray(image), str(tmp_path), format="png") == path
     assert (tmp_path / path).stat().st_ino == inode  # the second identical image left the file alone
     assert not list(tmp_path.rglob(".partial-*"))
+
+
+def test_png_and_webp_outputs_are_lossless(tmp_path):
+    pixels = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    for fmt in ("png", "webp"):
+        path = processing_utils.save_img_array_to_cache(pixels, str(tmp_path), format=fmt)
+        assert path.endswith(f".{fmt}")
+        assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), pixels), fmt
+
+
+def test_an_image_shown_twice_is_encoded_once(tmp_path, monkeypatch):
+    from generative.ui import atomic_cache
+
+    calls = []
+    monkeypatch.setattr(atomic_cache, "encode", lambda img, fmt: calls.append(fmt) or b"encoded " + img.tobytes())
+    pixels = np.random.default_rng(2).integers(0, 255, (40, 30, 3), dtype=np.uint8)
+    first = processing_utils.save_img_array_to_cache(pixels, str(tmp_path), format="webp")
+    assert processing_utils.save_img_array_to_cache(pixels.copy(), str(tmp_path), format="webp") == first
+    assert calls == ["webp"]
+    other = pixels.copy()
+    other[0, 0, 0] ^= 1  # one changed pixel is another image
+    assert processing_utils.save_img_array_to_cache(other, str(tmp_path), format="webp") != first
+    assert calls == ["webp", "webp"]

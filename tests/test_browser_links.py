@@ -28,6 +28,8 @@ def _example_shown(page: Page, key: str) -> None:
     """Wait until the tab ``key`` shows its worked example (or a link's state)."""
     if key == "gmm":
         expect(page.locator("#gmm-status")).to_contain_text("Iteration", timeout=WAIT)
+    elif key == "gan2d":
+        expect(page.locator("#gan2d-status")).to_contain_text("Iteration", timeout=WAIT)
     elif key == "vae":
         expect(page.locator("#vae-decoded img")).to_be_visible(timeout=WAIT)
         expect(page.locator("#vae-map img")).to_be_visible(timeout=WAIT)
@@ -44,7 +46,8 @@ def _example_shown(page: Page, key: str) -> None:
         expect(page.locator("#sr-note")).to_contain_text("→", timeout=WAIT)
 
 
-TABS = {"gmm": "GMM playground", "vae": "VAE latent slider", "faces": "This person does not exist",
+TABS = {"gmm": "GMM playground", "vae": "VAE latent slider", "gan2d": "GAN lab (2-D)",
+        "faces": "This person does not exist",
         "cyclegan": "Horse to zebra", "sr": "2x super-resolution"}
 
 
@@ -77,6 +80,8 @@ LINKS = [
     ("?tab=gmm&preset=moons&k=4&steps=3&cov=diag",
      lambda p: expect(p.locator("#gmm-status")).to_contain_text("Iteration 3")),
     ("?tab=vae&model=vae-mnist&z1=1.5&z3=-1", lambda p: expect(p.locator("#vae-z3 input[type=number]")).to_have_value("-1")),
+    ("?tab=gan2d&data=spiral&loss=non-saturating&trained=40",
+     lambda p: expect(p.locator("#gan2d-status")).to_contain_text("Iteration 40 ")),
     ("?tab=cyclegan&direction=zebra-to-horse", lambda p: expect(p.locator("#cyclegan-summary")).to_contain_text("zebra → horse")),
     ("?tab=sr&vs=psnr&x=0.3&y=0.6&zoom=32", lambda p: expect(p.locator("#sr-slider")).to_be_visible()),
 ]

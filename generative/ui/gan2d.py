@@ -6,9 +6,11 @@ browser; :func:`build` only lays the components out and wires the events.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import gradio as gr
 import numpy as np
@@ -18,13 +20,16 @@ from generative.gan2d import LOSSES, SCENARIOS, Gan2D, Settings, energy_distance
 from generative.gmm import GaussianMixture, KernelDensity
 from generative.kde import leave_one_out_bandwidth
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
-from generative.ui.inputs import number_box, seed_value, whole_number
+from generative.ui import links
+from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
 from generative.ui.plots import View, figure, set_view, to_array
 from generative.ui.raster import Canvas, colour_table
 
 RING = "8 Gaussians on a ring"
 LR_CHOICES = ["1e-4", "2e-4", "5e-4", "1e-3", "1.5e-3", "2e-3", "3e-3", "5e-3", "1e-2"]
 MAX_STEP_ITERATIONS = 1000
+EXAMPLE_ITERATIONS = 300  # trained on the first visit (the stable settings on the 8-ring)
+LINK_MAX_ITERATIONS = 3000  # a link retrains its GAN when opened: at most this long
 RUN_MAX_ITERATIONS = 20_000
 RUN_FRAME_SECONDS = 0.01
 HELD_OUT_FRACTION, MIN_POINTS_TO_HOLD_OUT = 0.2, 20
@@ -246,6 +251,40 @@ def load_preset(lab: Lab, name: str, show: list[str]) -> tuple:
     return _outputs(lab, show)
 
 
+@lru_cache(maxsize=8)
+def _trained_lab(name: str, settings: Settings, seed: int, trained: int) -> Lab:
+    lab = Lab()
+    _set_points(lab, preset(name, 0))
+    if trained:
+        _train(_gan_for(lab, settings, seed), trained)
+    return lab
+
+
+def open_trained(name: str, loss: str, lr_g: str, lr_d: str, d_steps: int, noise_dim: int, seed: int, trained: int,
+                 lab: Lab, show: list[str]) -> tuple:
+    """A data preset and a GAN trained for ``trained`` iterations: how a link or the first visit opens the tab
+    (trained once per setting, then copied to each visitor)."""
+    if name not in PRESETS:
+        raise gr.Error(f"Unknown preset {name!r}; choose one of: {', '.join(PRESETS)}.")
+    vars(lab).update(vars(copy.deepcopy(_trained_lab(name, _settings(loss, lr_g, lr_d, d_steps, noise_dim),
+                                                     seed_value(seed), trained))))
+    return (*_outputs(lab, show), name)
+
+
+def link_state(values: dict, lab: Lab) -> str:
+    """Copy link: the data preset and the iterations trained; a note when the points cannot travel."""
+    values["trained"] = min(lab.gan.iterations if lab.gan is not None else 0, LINK_MAX_ITERATIONS)
+    capped = (f" It retrains the GAN for at most {LINK_MAX_ITERATIONS:,} iterations."
+              if lab.gan is not None and lab.gan.iterations > LINK_MAX_ITERATIONS else "")
+    name = next((n for n in PRESETS if len(lab.points) and np.array_equal(preset(n, 0), lab.points)), None)
+    if name is None:
+        values.pop("data")
+        return ("Points you clicked, uploaded or took from the GMM tab cannot travel in a link: it opens on the "
+                "example data with these settings." + capped) if len(lab.points) else capped.strip()
+    values["data"] = name
+    return capped.strip()
+
+
 def load_csv(lab: Lab, path: str | None, show: list[str]) -> tuple:
     """Replace the points with those of a CSV file of x,y columns (the GMM tab's limits and messages)."""
     if not path:
@@ -399,6 +438,7 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
                 reset_btn = gr.Button("Reset", elem_id="gan2d-reset")
             show = gr.CheckboxGroup(SHOW_CHOICES, value=SHOW_CHOICES, label="Show", elem_id="gan2d-show")
             status = gr.Markdown(_status(lab), elem_id="gan2d-status")
+            copy_link = links.copy_link_row("gan2d")
             losses, probabilities = _curves(lab)
             loss_plot = gr.LinePlot(losses, x="iteration", y="value", color="curve", height=200,
                                     label="D and G losses", elem_id="gan2d-losses")
@@ -435,3 +475,12 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
         control.release(reset, [state, show], shown, api_visibility="private")
     show.change(redraw, [state, show], canvas, api_visibility="private")
     compare_btn.click(compare, [state, k_box, seed_box], [compare_image, compare_text], api_name="gan2d_compare")
+    links.share("gan2d", tab, [links.choice("data", list(PRESETS), preset_radio),
+                               links.choice("loss", list(LOSSES), loss_radio),
+                               links.choice("lr_g", LR_CHOICES, lr_g, slugs={c: c for c in LR_CHOICES}),
+                               links.choice("lr_d", LR_CHOICES, lr_d, slugs={c: c for c in LR_CHOICES}),
+                               links.integer("d_steps", d_steps), links.integer("noise", noise_dim),
+                               links.integer("seed", seed_box, 0, MAX_SEED),
+                               links.integer("trained", None, 0, LINK_MAX_ITERATIONS, default=EXAMPLE_ITERATIONS)],
+                show=open_trained, inputs=[state, show], outputs=[*shown, preset_radio], place=copy_link,
+                describe=link_state, describe_inputs=[state])

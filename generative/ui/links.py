@@ -231,8 +231,8 @@ def copy_link_row(key: str) -> tuple[gr.Button, gr.Textbox]:
     """The "Copy link" button and the box that shows the link, placed here; pass them to :func:`share`."""
     with gr.Row(equal_height=False):
         button = gr.Button("Copy link", size="sm", scale=0, min_width=110, elem_id=f"{key}-copy-link")
-        box = gr.Textbox(label="Link to what this tab shows (copied to the clipboard)", interactive=False,
-                         visible=False, scale=4, buttons=["copy"], elem_id=f"{key}-link")
+        box = gr.Textbox(label="Link to what this tab shows (also copied to your clipboard where the browser allows it)",
+                         interactive=False, visible=False, scale=4, buttons=["copy"], elem_id=f"{key}-link")
     return button, box
 
 

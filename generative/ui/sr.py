@@ -17,7 +17,7 @@ from generative.weights import read_manifest, training_record
 
 MODELS = ("sr-x2-psnr", "sr-x2-gan")
 LABELS = ("Bicubic", "PSNR net", "GAN net")
-MAX_PIXELS = 2_000_000  # input; the outputs are 4x that
+MAX_PIXELS = 2_000_000  # input; the outputs are 4x that, shown as lossless WebP (see ui.atomic_cache: fast to write)
 MIN_SIDE = 8
 TILE, OVERLAP = 256, 8
 ZOOM_PX = 256
@@ -195,11 +195,11 @@ def build(tab: gr.Tab) -> None:
         with gr.Column(scale=2):
             against = gr.Radio(list(LABELS[1:]), value="GAN net", label="Compare bicubic with")
             slider = gr.ImageSlider(label="Bicubic | net (drag)", interactive=False, elem_id="sr-slider",
-                                    format="png", max_height=420)
+                                    format="webp", max_height=420)
             copy_link = links.copy_link_row("sr")
     note = gr.Markdown(elem_id="sr-note")
     with gr.Row():
-        outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="png", buttons=["download", "fullscreen"],
+        outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="webp", buttons=["download", "fullscreen"],
                          elem_id=f"sr-out-{i}") for i, label in enumerate(LABELS)]
     with gr.Accordion("Zoom: it opens where the nets differ most from bicubic (click the bicubic result or the "
                       "difference map to move it)", open=True):
@@ -211,7 +211,7 @@ def build(tab: gr.Tab) -> None:
             zooms = [gr.Image(label=label, interactive=False, format="png", elem_classes=["pixelated"],
                               height=ZOOM_PX) for label in LABELS]
             diff = gr.Image(label="|net − bicubic| × 4 (click to zoom)",
-                            interactive=False, format="png", height=ZOOM_PX, elem_id="sr-diff")
+                            interactive=False, format="webp", height=ZOOM_PX, elem_id="sr-diff")
     scores = gr.Markdown(elem_id="sr-scores")
     main_inputs = [upload, against, cx, cy, size]
     main_outputs = [*outs, slider, diff, *zooms, note]
