@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, _open, _select_tab
+from test_browser import _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
 
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
+from playwright.sync_api import expect  # noqa: E402  (after the skip above)
 
 
 def test_gmm_run_right_after_typing_k_fits_that_k(browser, app_url):
