@@ -19,9 +19,9 @@ import torch
 
 import generative
 from generative.pixelcnn import PIXELS, SIZE
-from generative.ui import models
+from generative.ui import links, models
 from generative.ui.gpu import gpu
-from generative.ui.inputs import number_box, seed_value, whole_number
+from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
 from generative.ui.uploads import image_upload
 from generative.ui.vae import EXAMPLES, check_digit, digit_from
 from generative.weights import training_record
@@ -76,6 +76,12 @@ def sample_digits(seed: float) -> Iterator[tuple[np.ndarray, str]]:
     for r, (images, evaluations) in enumerate(model.sample_rows(N_SAMPLES, seed=seed_int)):
         yield _tiles(images, _rows_known(r, images.shape), 4), _status(r, evaluations, time.perf_counter() - start,
                                                                        N_SAMPLES)
+
+
+def sampled(seed: int) -> tuple[np.ndarray, str]:
+    """The 16 digits of ``seed`` once drawn (the last frame of :func:`sample_digits`): what a link or the first
+    visit shows."""
+    return list(sample_digits(seed))[-1]
 
 
 def _binary_digit(drawing: dict | None, upload: str | None) -> torch.Tensor:
@@ -153,6 +159,7 @@ def build(tab: gr.Tab) -> None:
             seed = number_box(value=0, label="Seed", elem_id="pixelcnn-seed")
             sample_btn = gr.Button("Sample 16 digits pixel by pixel", variant="primary", elem_id="pixelcnn-sample")
             status = gr.Markdown(elem_id="pixelcnn-status")
+            copy_link = links.copy_link_row("pixelcnn")
         with gr.Column(scale=2, min_width=300):
             samples = gr.Image(label="Samples (grey: not drawn yet)", interactive=False, format="png", height=460,
                                elem_id="pixelcnn-samples", elem_classes=["pixelated"])
@@ -189,6 +196,8 @@ def build(tab: gr.Tab) -> None:
         gr.Markdown(likelihood_table(), elem_id="pixelcnn-table")
 
     sample_btn.click(sample_digits, seed, [samples, status], api_name="pixelcnn_sample")
+    links.share("pixelcnn", tab, [links.integer("seed", seed, 0, MAX_SEED)], show=sampled, outputs=[samples, status],
+                place=copy_link, cache_example=True)
     analysed = go_btn.click(check_digit, [pad, upload], None, api_visibility="private")
     analysed.success(surprise, [pad, upload], [seen, heat, verdict], api_name="pixelcnn_surprise")
     analysed.success(complete, [pad, upload, rows, seed], [completions, completion_status], api_name="pixelcnn_complete")
