@@ -138,7 +138,7 @@ def build(tab: gr.Tab) -> None:
     with gr.Row(elem_id="cyclegan-cycle"):
         x_box = gr.Image(label="x (your photo)", interactive=False)
         y_box = gr.Image(label="G(x) (translated)", interactive=False)
-        change_box = gr.Image(label="|x − G(x)| (changed)", interactive=False, elem_id="cyclegan-change")
+        change_box = gr.Image(label="|x − G(x)|", interactive=False, elem_id="cyclegan-change")
         back_box = gr.Image(label="F(G(x)) (translated back)", interactive=False)
         heat_box = gr.Image(label="|x − F(G(x))|", interactive=False, elem_id="cyclegan-heatmap")
     outputs = [slider, x_box, y_box, change_box, back_box, heat_box, summary]
