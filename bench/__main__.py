@@ -12,7 +12,7 @@ import importlib
 from bench import report
 
 QUALITY = ["gmm", "vae", "faces", "cyclegan", "sr"]  # these take --data, except gmm
-SPEED = ["likelihood", "latency", "load"]  # likelihood gathers the NLLs measured above and times sampling
+SPEED = ["likelihood", "gan2d", "latency", "load"]  # likelihood gathers the NLLs measured above and times sampling
 
 
 def main(argv: list[str] | None = None) -> None:

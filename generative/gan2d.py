@@ -12,14 +12,20 @@ it samples, but gives no p(x). Everything here is plain torch on float32; no gra
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from generative.points import check_points
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LOSSES: tuple[str, ...] = ("minimax", "non-saturating", "hinge", "wgan-gp")
 MAX_ITERATIONS_PER_CALL = 100_000
@@ -75,6 +81,26 @@ class History:
 
     def __len__(self) -> int:
         return len(self.g_loss)
+
+
+def single_threaded(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with one torch thread (then restore the count) and without autograd.
+
+    These networks are so small that splitting an operation over threads only adds waiting; on a busy
+    2-core machine two threads made 50 iterations take seconds instead of about 150 ms.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.no_grad():
+                return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapper
 
 
 class MLP:
@@ -270,7 +296,7 @@ class Gan2D:
     def _probability(self, logits: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(logits - self.critic_midpoint)
 
-    @torch.no_grad()
+    @single_threaded
     def step(self, n: int = 1) -> None:
         """Run ``n`` iterations: ``d_steps`` discriminator updates, then one generator update, each."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_ITERATIONS_PER_CALL:
@@ -312,7 +338,7 @@ class Gan2D:
         n = self._check_count(n)
         return torch.randn(n, self.settings.noise_dim, generator=torch.Generator().manual_seed(seed)).numpy()
 
-    @torch.no_grad()
+    @single_threaded
     def generate(self, z: np.ndarray) -> np.ndarray:
         """G(z) for noise vectors z of shape (n, noise_dim), in data units."""
         z = np.asarray(z, dtype=np.float32)
@@ -324,7 +350,7 @@ class Gan2D:
         """``n`` generated points, shape (n, 2); the same seed gives the same noise."""
         return self.generate(self.noise(n, seed))
 
-    @torch.no_grad()
+    @single_threaded
     def prob_real(self, points: np.ndarray) -> np.ndarray:
         """The discriminator's P(real) at each point, shape (n,).
 
@@ -334,7 +360,7 @@ class Gan2D:
         """
         return self._probability(self.discriminator(self._to_model(points))[:, 0]).double().numpy()
 
-    @torch.no_grad()
+    @single_threaded
     def generator_pull(self, n: int = 64, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """(fake points, pull): where the generator's loss pushes each of ``n`` generated points.
 
@@ -347,7 +373,7 @@ class Gan2D:
         pull = -self.discriminator.backward(cache, grad[:, None], accumulate=False)
         return self._to_data(x), pull.double().numpy() * self.scale
 
-    @torch.no_grad()
+    @single_threaded
     def generator_grid(self, lines: int = 11, points_per_line: int = 41, extent: float = 2.5) -> np.ndarray:
         """G's image of a square grid in the first two noise dimensions (the others at 0).
 
@@ -363,6 +389,7 @@ class Gan2D:
         return self._to_data(self.generator(z.reshape(-1, self.settings.noise_dim))).reshape(2 * lines, -1, 2)
 
 
+@single_threaded
 def energy_distance(x: np.ndarray, y: np.ndarray) -> float:
     """Energy distance 2 E|X - Y| - E|X - X'| - E|Y - Y'| between the empirical distributions of two point sets.
 
@@ -376,6 +403,7 @@ def energy_distance(x: np.ndarray, y: np.ndarray) -> float:
     return max(0.0, float(2 * torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean()))
 
 
+@single_threaded
 def precision_recall(points: np.ndarray, samples: np.ndarray, neighbours: int = 3) -> tuple[float, float]:
     """(precision, recall) of samples against data points, by nearest neighbours.
 

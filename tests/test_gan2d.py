@@ -154,7 +154,7 @@ def test_the_stable_preset_covers_all_eight_modes_within_3000_iterations_for_fiv
 def test_the_mode_collapse_preset_covers_at_most_four_modes():
     for seed in range(5):
         gan = Gan2D(RING, seed=seed, **vars(COLLAPSE))
-        gan.step(1500)
+        gan.step(1000)
         assert _modes_covered(gan) <= 4, f"seed {seed}"
 
 

@@ -18,6 +18,11 @@ SHOW = tab.SHOW_CHOICES
 CONTROLS = dict(loss="hinge", lr_g="1.5e-3", lr_d="3e-3", d_steps=1, noise_dim=4, seed=0, iterations=50, show=SHOW)
 
 
+def _pixels(image: str | np.ndarray) -> np.ndarray:
+    """An image returned by a handler (an array) or by the server (a file), as signed integers."""
+    return np.asarray(Image.open(image).convert("RGB") if isinstance(image, str) else image, dtype=np.int16)
+
+
 def _ring_lab() -> tab.Lab:
     lab = tab.Lab()
     tab.load_preset(lab, tab.RING, SHOW)
@@ -26,13 +31,16 @@ def _ring_lab() -> tab.Lab:
 
 def test_a_step_trains_and_redraws_everything():
     lab = _ring_lab()
-    _, before, status, losses, probabilities = tab.reset(lab, SHOW)
-    assert "320 training points, 80 held out" in status and losses.empty
-    _, after, status, losses, probabilities = tab.step(lab, **CONTROLS)
-    assert after.shape == (SIZE_PX, SIZE_PX, 3) and np.abs(after.astype(int) - before).sum() > 0
+    _, before, status, curves_before = tab.reset(lab, SHOW)
+    before = _pixels(before)
+    assert "320 training points, 80 held out" in status
+    _, after, status, curves = tab.step(lab, **CONTROLS)
+    after = _pixels(after)
+    assert after.shape == (SIZE_PX, SIZE_PX, 3) and np.abs(after - before).sum() > 0
     assert "Iteration 50" in status and "D loss" in status
-    assert set(losses.curve) == {"D loss", "G loss"}
-    assert set(probabilities.curve) == {"mean D(real)", "mean D(fake)", "0.5"}
+    assert np.abs(_pixels(curves) - _pixels(curves_before)).sum() > 0  # the loss and D(x) curves appear
+    x, means = tab._curves(lab)
+    assert x[0] == 1 and x[-1] == 50 and set(means) == {"d_loss", "g_loss", "d_real", "d_fake"}
 
 
 def test_run_yields_frames_until_stopped_and_a_reset_ends_it():
@@ -127,15 +135,11 @@ def test_bad_csv_gets_the_gmm_tabs_message(tmp_path):
 STEP_ORDER = ["loss", "lr_g", "lr_d", "d_steps", "noise_dim", "seed", "iterations", "show"]
 
 
-def _pixels(path: str) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
-
-
 def _step(client: Client, **changes) -> tuple[np.ndarray, str]:
     """Reset, then one Step with the default controls except ``changes``; the canvas and the status."""
     client.predict(SHOW, api_name="/gan2d_reset")
     values = {**CONTROLS, **changes}
-    canvas, status, _, _ = client.predict(*[values[k] for k in STEP_ORDER], api_name="/gan2d_step")
+    canvas, status, _ = client.predict(*[values[k] for k in STEP_ORDER], api_name="/gan2d_step")
     return _pixels(canvas), status
 
 
@@ -152,20 +156,20 @@ def test_every_control_changes_the_output_through_the_server(app_url, tmp_path):
         assert np.abs(changed - base).sum() > 0, f"{name} = {value!r} did not change the canvas"
 
     # the data controls: another preset, a CSV, the GMM tab's points, a settings preset, undo and clear
-    _, status, _, _ = client.predict("spiral", SHOW, api_name="/gan2d_preset")
+    _, status, _ = client.predict("spiral", SHOW, api_name="/gan2d_preset")
     assert "320 training points" in status
     path = tmp_path / "points.csv"
     np.savetxt(path, np.random.default_rng(0).normal(size=(30, 2)), delimiter=",", header="x,y", comments="")
-    _, status, _, _ = client.predict(handle_file(str(path)), SHOW, api_name="/gan2d_csv")
+    _, status, _ = client.predict(handle_file(str(path)), SHOW, api_name="/gan2d_csv")
     assert "24 training points, 6 held out" in status
-    _, status, _, _ = client.predict(SHOW, api_name="/gan2d_undo")
+    _, status, _ = client.predict(SHOW, api_name="/gan2d_undo")
     assert "23 training points, 6 held out" in status
     client.predict("moons", 0, False, api_name="/gmm_preset")
-    _, status, _, _ = client.predict(SHOW, api_name="/gan2d_from_gmm")
+    _, status, _ = client.predict(SHOW, api_name="/gan2d_from_gmm")
     assert "240 training points, 60 held out" in status
     *_, loss, lr_g, lr_d, d_steps, noise_dim = client.predict("mode collapse", SHOW, api_name="/gan2d_scenario")
     assert loss == tab.SCENARIOS["mode collapse"].loss
-    _, status, _, _ = client.predict(SHOW, api_name="/gan2d_clear")
+    _, status, _ = client.predict(SHOW, api_name="/gan2d_clear")
     assert "No points yet" in status
 
     # K and the seed change the comparison
@@ -184,3 +188,12 @@ def test_bad_input_through_the_server_is_reported(app_url, tmp_path):
     client.predict(SHOW, api_name="/gan2d_clear")
     with pytest.raises(Exception, match="at least 2 training points"):
         client.predict(*[CONTROLS[k] for k in STEP_ORDER], api_name="/gan2d_step")
+
+
+@pytest.mark.parametrize("scenario, expected", [("mode collapse", "collaps"),
+                                                ("too-strong D, minimax loss: vanishing gradient", "D is winning")])
+def test_the_status_line_names_what_a_settings_preset_shows(scenario, expected):
+    lab = tab.Lab()
+    *_, loss, lr_g, lr_d, d_steps, noise_dim = tab.choose_scenario(lab, scenario, SHOW)
+    _, _, status, _ = tab.step(lab, loss, lr_g, lr_d, d_steps, noise_dim, 0, 500, SHOW)
+    assert expected in status

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import gradio as gr
 import numpy as np
-import pandas as pd
+from PIL import Image, ImageDraw
 
 from generative.gan2d import LOSSES, SCENARIOS, Gan2D, Settings, energy_distance, precision_recall
 from generative.gmm import GaussianMixture, KernelDensity
@@ -22,8 +22,8 @@ from generative.kde import leave_one_out_bandwidth
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
 from generative.ui import links
 from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
-from generative.ui.plots import View, figure, set_view, to_array
-from generative.ui.raster import Canvas, colour_table
+from generative.ui.plots import SIZE_PX, View, figure, set_view, to_array
+from generative.ui.raster import Canvas, colour_table, line_chart
 
 RING = "8 Gaussians on a ring"
 LR_CHOICES = ["1e-4", "2e-4", "5e-4", "1e-3", "1.5e-3", "2e-3", "3e-3", "5e-3", "1e-2"]
@@ -31,11 +31,12 @@ MAX_STEP_ITERATIONS = 1000
 EXAMPLE_ITERATIONS = 300  # trained on the first visit (the stable settings on the 8-ring)
 LINK_MAX_ITERATIONS = 3000  # a link retrains its GAN when opened: at most this long
 RUN_MAX_ITERATIONS = 20_000
-RUN_FRAME_SECONDS = 0.01
+MIN_FRAME_SECONDS = 0.125  # at most 8 frames a second: a browser shows no more, and a phone falls behind
 HELD_OUT_FRACTION, MIN_POINTS_TO_HOLD_OUT = 0.2, 20
 SHOWN_REAL, SHOWN_FAKE, ARROWS, HEAT_GRID = 1500, 400, 48, 64
 ARROW_GAIN = 0.5
 CURVE_POINTS = 150
+CHART_HEIGHT = 170
 MAX_K = 10
 SHOW_CHOICES = ["D's P(real)", "G's pull (arrows)", "G's image of a noise grid"]
 REAL, FAKE, PULL, GRID = "#1b7837", "#762a83", "#111111", "#e08214"
@@ -152,31 +153,35 @@ def _canvas(lab: Lab, show: list[str]) -> np.ndarray:
     return canvas.array()
 
 
-def _diagnosis(gan: Gan2D, precision: float, recall: float) -> str:
-    """One line naming what the game is doing now."""
+def _diagnosis(gan: Gan2D, precision: float, recall: float, spread: float) -> str:
+    """One line naming what the game is doing now (``spread``: the samples' spread over the data's)."""
     h, window = gan.history, min(50, gan.iterations)
     real, fake = float(np.mean(h.d_real[-window:])), float(np.mean(h.d_fake[-window:]))
     chunks = [float(np.mean(h.d_fake[i:i + 50])) for i in range(max(0, gan.iterations - 400), gan.iterations, 50)]
     swing = max(chunks) - min(chunks) if len(chunks) >= 4 else 0.0
     if recall < 0.6 and precision > 0.6:
-        return (f"🎯 **G is collapsing onto a few modes**: {precision:.0%} of its samples sit on real data, but only "
+        return (f"**G is collapsing onto a few modes**: {precision:.0%} of its samples sit on real data, but only "
                 f"{recall:.0%} of the real points have a sample nearby. D will learn to reject those modes and G "
                 "will hop to others.")
     if real - fake > 0.5:
-        text = (f"🛡️ **D is winning**: it tells real (mean D = {real:.2f}) from generated points "
+        text = (f"**D is winning**: it tells real (mean D = {real:.2f}) from generated points "
                 f"(mean D = {fake:.2f}).")
         if gan.settings.loss == "minimax":
             text += (" With the minimax loss, G minimises log(1 − D(G(z))), which is flat when D is sure: G's "
                      "gradient vanishes (see the tiny arrows) and G barely moves. The non-saturating loss "
                      "−log D(G(z)) keeps the gradient alive.")
         return text
+    if recall < 0.3:
+        return (f"**G has collapsed**: only {recall:.0%} of the real points have a sample nearby; its samples crowd "
+                f"together (spread {spread:.0%} of the data's). D pushes the crowd away and G moves it elsewhere "
+                "instead of spreading out.")
     if swing > 0.25:
-        return (f"🔁 **Oscillating**: mean D(fake) swung between {min(chunks):.2f} and {max(chunks):.2f} over the "
+        return (f"**Oscillating**: mean D(fake) swung between {min(chunks):.2f} and {max(chunks):.2f} over the "
                 "last 400 iterations, as D and G chase each other.")
     if abs(real - 0.5) < 0.15 and abs(fake - 0.5) < 0.15 and recall > 0.8 and precision > 0.8:
-        return ("⚖️ **Near equilibrium**: D is fooled about half the time and the samples cover the data "
+        return ("**Near equilibrium**: D is fooled about half the time and the samples cover the data "
                 f"({recall:.0%} of real points have a sample nearby).")
-    return (f"🏃 **Training**: G is moving towards the data ({recall:.0%} of real points have a sample nearby, "
+    return (f"**Training**: G is moving towards the data ({recall:.0%} of real points have a sample nearby, "
             f"{precision:.0%} of samples sit on data).")
 
 
@@ -189,37 +194,42 @@ def _status(lab: Lab) -> str:
     if gan is None or not gan.iterations:
         return f"**{split}.** Press Step or Run to train the GAN."
     h = gan.history
-    precision, recall = precision_recall(lab.train[:1000], gan.sample(1000, seed=2))
+    samples = gan.sample(1000, seed=2)
+    precision, recall = precision_recall(lab.train[:1000], samples)
+    spread = float(samples.std(axis=0).mean() / lab.train.std(axis=0).mean())
     critic = " (a WGAN critic's score, squashed)" if gan.settings.loss == "wgan-gp" else ""
     return (f"**Iteration {gan.iterations:,}** · D loss {h.d_loss[-1]:.3f} · G loss {h.g_loss[-1]:.3f} · "
             f"mean D(real) {h.d_real[-1]:.2f}, D(fake) {h.d_fake[-1]:.2f}{critic} · {split}\n\n"
-            + _diagnosis(gan, precision, recall))
+            + _diagnosis(gan, precision, recall, spread))
 
 
-def _curves(lab: Lab) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Loss curves and mean D outputs, averaged over at most CURVE_POINTS bins of iterations."""
+def _curves(lab: Lab) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Iterations and the histories, averaged over at most CURVE_POINTS bins of iterations."""
     gan = lab.gan
-    columns = ["iteration", "value", "curve"]
     if gan is None or not gan.iterations:
-        return pd.DataFrame(columns=columns), pd.DataFrame(columns=columns)
+        return np.empty(0), {}
     n, h = gan.iterations, gan.history
-    size = math.ceil(n / CURVE_POINTS)
-    bins = np.arange(n) // size
+    bins = np.arange(n) // math.ceil(n / CURVE_POINTS)
     counts = np.bincount(bins)
-    x = (np.bincount(bins, np.arange(1, n + 1)) / counts).round(1)
+    means = {name: np.bincount(bins, getattr(h, name)) / counts for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+    return np.bincount(bins, np.arange(1, n + 1)) / counts, means
 
-    def frame(series: dict[str, list[float] | float]) -> pd.DataFrame:
-        parts = [pd.DataFrame({"iteration": x, "value": np.bincount(bins, values) / counts if isinstance(values, list)
-                               else np.full(len(x), values), "curve": name}) for name, values in series.items()]
-        return pd.concat(parts, ignore_index=True)
 
-    return (frame({"D loss": h.d_loss, "G loss": h.g_loss}),
-            frame({"mean D(real)": h.d_real, "mean D(fake)": h.d_fake, "0.5": 0.5}))
+def _curves_image(lab: Lab) -> np.ndarray:
+    """Two charts: the D and G losses, and mean D(real) and D(fake) with the line at 0.5."""
+    x, m = _curves(lab)
+    image = Image.new("RGB", (SIZE_PX, CHART_HEIGHT * 2), "white")
+    draw = ImageDraw.Draw(image)
+    losses = {"D loss": (m["d_loss"], REAL), "G loss": (m["g_loss"], FAKE)} if len(x) else {}
+    probabilities = {"mean D(real)": (m["d_real"], REAL), "mean D(fake)": (m["d_fake"], FAKE),
+                     "0.5": (np.full(len(x), 0.5), "#999")} if len(x) else {}
+    line_chart(draw, (0, 0, SIZE_PX, CHART_HEIGHT), x, losses, "Losses")
+    line_chart(draw, (0, CHART_HEIGHT, SIZE_PX, 2 * CHART_HEIGHT), x, probabilities, "D's mean output")
+    return np.asarray(image)
 
 
 def _outputs(lab: Lab, show: list[str]) -> tuple:
-    losses, probabilities = _curves(lab)
-    return lab, _canvas(lab, show), _status(lab), losses, probabilities
+    return lab, _canvas(lab, show), _status(lab), _curves_image(lab)
 
 
 # ---------------------------------------------------------------------------------- handlers
@@ -328,10 +338,13 @@ def run(lab: Lab, loss: str, lr_g: str, lr_d: str, d_steps: float, noise_dim: fl
     """Train and redraw every N iterations until Stop (or RUN_MAX_ITERATIONS in all)."""
     n = whole_number(iterations, "Iterations per step", 1, MAX_STEP_ITERATIONS)
     gan = _gan_for(lab, _settings(loss, lr_g, lr_d, d_steps, noise_dim), seed)
-    while gan.iterations < RUN_MAX_ITERATIONS and lab.gan is gan:  # a Reset or a new setting ends the run
+    while True:
+        if gan.iterations >= RUN_MAX_ITERATIONS or lab.gan is not gan:  # a Reset or a new setting ends the run
+            return
+        start = time.perf_counter()
         _train(gan, min(n, RUN_MAX_ITERATIONS - gan.iterations))
         yield _outputs(lab, show)
-        time.sleep(RUN_FRAME_SECONDS)
+        time.sleep(max(0.0, MIN_FRAME_SECONDS - (time.perf_counter() - start)))
 
 
 def reset(lab: Lab, show: list[str]) -> tuple:
@@ -439,23 +452,20 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
             show = gr.CheckboxGroup(SHOW_CHOICES, value=SHOW_CHOICES, label="Show", elem_id="gan2d-show")
             status = gr.Markdown(_status(lab), elem_id="gan2d-status")
             copy_link = links.copy_link_row("gan2d")
-            losses, probabilities = _curves(lab)
-            loss_plot = gr.LinePlot(losses, x="iteration", y="value", color="curve", height=200,
-                                    label="D and G losses", elem_id="gan2d-losses")
-            prob_plot = gr.LinePlot(probabilities, x="iteration", y="value", color="curve", height=200,
-                                    label="Mean D(real) and D(fake): 0.5 is a fooled D", elem_id="gan2d-probs")
+            curves = gr.Image(_curves_image(lab), label="Losses and D's mean outputs, per iteration", show_label=False,
+                              interactive=False, format="png", elem_id="gan2d-curves", buttons=["download"])
     with gr.Accordion("Explicit vs implicit: the GAN, a GMM and a KDE on the same points", open=True):
         gr.Markdown("The GMM and the KDE give p(x); the GAN only samples. One click fits both explicit models on the "
                     "GAN's training points and scores all three on the held-out points.")
         with gr.Row():
             k_box = gr.Slider(1, MAX_K, value=8, step=1, label="K (GMM components)", scale=3, elem_id="gan2d-k")
             compare_btn = gr.Button("Fit a GMM and a KDE, compare", scale=1, elem_id="gan2d-compare")
-        compare_image = gr.Image(label="Samples of the three models", interactive=False, format="png",
+        compare_image = gr.Image(label="Samples of the three models", show_label=False, interactive=False, format="png",
                                  elem_id="gan2d-compare-image")
         compare_text = gr.Markdown(elem_id="gan2d-compare-text")
 
     controls = [loss_radio, lr_g, lr_d, d_steps, noise_dim, seed_box, iterations, show]
-    shown = [state, canvas, status, loss_plot, prob_plot]
+    shown = [state, canvas, status, curves]
     canvas.select(add_point, [state, show], shown, api_visibility="private", trigger_mode="multiple")
     undo_btn.click(undo_point, [state, show], shown, api_name="gan2d_undo")
     clear_btn.click(clear_points, [state, show], shown, api_name="gan2d_clear")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw
 
 from generative.ui.plots import View, axes_background
@@ -36,22 +37,19 @@ class Canvas:
     def heat_map(self, values: np.ndarray, table: np.ndarray, alpha: float = 0.55,
                  contour: float | None = None) -> None:
         """Blend an (n, n) field of values in [0, 1] (from :meth:`grid_points`) over the axes, with one contour."""
-        width, height = self.right - self.left, self.bottom - self.top
-        field = np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize((width, height),
-                                                                                       Image.BILINEAR))
-        colours = table[np.clip((field * 255).astype(np.int32), 0, 255)]
-        pixels = np.asarray(self.image, dtype=np.float32)
-        box = pixels[self.top:self.bottom, self.left:self.right]
-        box[:] = box * (1 - alpha) + colours * 255 * alpha
+        size = (self.right - self.left, self.bottom - self.top)
+        box = (self.left, self.top, self.right, self.bottom)
+        indices = np.clip((values * 255).round().astype(np.int32), 0, 255)
+        colours = Image.fromarray((table[indices] * 255).round().astype(np.uint8)).resize(size, Image.BILINEAR)
+        self.image.paste(Image.blend(self.image.crop(box), colours, alpha), box[:2])
         if contour is not None:
+            field = np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
             above = field > contour
             edge = np.zeros_like(above)
             edge[:-1] |= above[:-1] != above[1:]
             edge[:, :-1] |= above[:, :-1] != above[:, 1:]
             edge[1:] |= edge[:-1].copy()  # two pixels wide
-            box[edge] = (30, 30, 30)
-        self.image = Image.fromarray(pixels.round().astype(np.uint8))
-        self.draw = ImageDraw.Draw(self.image)
+            self.image.paste((30, 30, 30), box, Image.fromarray(edge.astype(np.uint8) * 255))
 
     def dots(self, xy: np.ndarray, fill: str, outline: str = "white", radius: float = 3.5) -> None:
         """A filled circle at each point."""
@@ -84,5 +82,49 @@ class Canvas:
                        anchor="mm", font_size=20, align="center")
 
     def array(self) -> np.ndarray:
-        """The picture as an (H, W, 3) uint8 array."""
-        return np.asarray(self.image)
+        """The picture as an (H, W, 3) uint8 array; what was drawn outside the axes is clipped away."""
+        frame = Image.fromarray(axes_background(self.view))
+        box = (self.left, self.top, self.right, self.bottom)
+        frame.paste(self.image.crop(box), box[:2])
+        return np.asarray(frame)
+
+
+def line_chart(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], x: np.ndarray,
+               series: dict[str, tuple[np.ndarray, str]], title: str) -> None:
+    """Lines y(x) in the pixel box (left, top, right, bottom): axes, ticks, a title and a coloured legend."""
+    left, top, right, bottom = box
+    x0, y_top = left + 46, top + 24
+    x1, y_bottom = right - 8, bottom - 20
+    draw.text((left + 8, top + 4), title, fill="#333", font_size=13)
+    legend_x = left + 8 + int(draw.textlength(title, font_size=13)) + 18
+    for name, (_, colour) in series.items():
+        draw.line((legend_x, top + 12, legend_x + 14, top + 12), fill=colour, width=3)
+        draw.text((legend_x + 17, top + 5), name, fill="#333", font_size=12)
+        legend_x += int(draw.textlength(name, font_size=12)) + 30
+    draw.rectangle((x0, y_top, x1, y_bottom), outline="#999")
+    if len(x) == 0:
+        draw.text(((x0 + x1) / 2, (y_top + y_bottom) / 2), "press Step or Run", fill="#888", anchor="mm",
+                  font_size=13)
+        return
+    values = np.concatenate([y for y, _ in series.values()])
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    lo, hi = lo - pad, hi + pad
+    xs = (float(x.min()), float(x.max()) if x.max() > x.min() else float(x.min()) + 1)
+
+    def px(u: np.ndarray) -> np.ndarray:
+        return x0 + (u - xs[0]) / (xs[1] - xs[0]) * (x1 - x0)
+
+    def py(v: np.ndarray) -> np.ndarray:
+        return y_bottom - (v - lo) / (hi - lo) * (y_bottom - y_top)
+
+    for tick in MaxNLocator(4).tick_values(lo, hi):
+        if lo <= tick <= hi:
+            y = float(py(tick))
+            draw.line((x0, y, x1, y), fill="#eee")
+            draw.text((x0 - 4, y), f"{tick:g}", fill="#444", anchor="rm", font_size=11)
+    for tick in MaxNLocator(5, integer=True).tick_values(*xs):
+        if xs[0] <= tick <= xs[1]:
+            draw.text((float(px(tick)), y_bottom + 4), f"{int(tick):,}", fill="#444", anchor="mt", font_size=11)
+    for y, colour in series.values():
+        draw.line(list(zip(px(x).tolist(), py(y).tolist())), fill=colour, width=2)

@@ -1,0 +1,70 @@
+"""The GAN lab tab in a real browser (Chromium via Playwright): Run animates the game, Stop ends it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_browser import CHROMIUM, FLAGS, SHOTS, _open, _select_tab
+
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+TAB = "GAN lab (2-D)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _iteration(page: Page) -> int:
+    match = re.search(r"Iteration ([\d,]+)", page.locator("#gan2d-status").inner_text())
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_run_animates_the_game_and_stop_ends_it(browser, app_url, width, height):
+    page = _open(browser, app_url, width, height)
+    _select_tab(page, TAB)
+    status, canvas = page.locator("#gan2d-status"), page.locator("#gan2d-canvas img")
+    expect(status).to_contain_text("320 training points, 80 held out")
+    expect(canvas).to_be_visible()
+    before = canvas.get_attribute("src")
+    page.locator("#gan2d-run").click()
+    expect(status).to_contain_text("Iteration", timeout=30_000)
+    first = _iteration(page)
+    page.wait_for_function("n => { const m = document.querySelector('#gan2d-status').innerText"
+                           ".match(/Iteration ([\\d,]+)/); return m && +m[1].replace(/,/g, '') > n; }",
+                           arg=first + 100, timeout=60_000)
+    assert canvas.get_attribute("src") != before  # the picture follows the game
+    page.locator("#gan2d-stop").click()
+    page.wait_for_timeout(1500)
+    stopped = _iteration(page)
+    page.wait_for_timeout(1500)
+    assert _iteration(page) == stopped  # Stop ended the run
+    page.locator("#gan2d-compare").click()
+    expect(page.locator("#gan2d-compare-text")).to_contain_text("energy distance", timeout=30_000)
+    expect(page.locator("#gan2d-compare-image img")).to_be_visible()
+    page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"the tab is {overflow} px wider than a {width} px window"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"gan2d-{width}px.png"), full_page=True)
+    page.close()
+
+
+def test_a_settings_preset_sets_the_controls(browser, app_url):
+    page = _open(browser, app_url)
+    _select_tab(page, TAB)
+    page.locator("#gan2d-scenarios").get_by_text("mode collapse").click()
+    expect(page.locator("#gan2d-loss input[value='non-saturating']")).to_be_checked()
+    page.locator("#gan2d-step").click()
+    expect(page.locator("#gan2d-status")).to_contain_text("Iteration 50", timeout=30_000)
+    page.close()
