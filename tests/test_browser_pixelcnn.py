@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, _open, _screenshot_and_close, _select_tab  # noqa: F401
+from test_browser import CHROMIUM, _open, _screenshot_and_close, _select_tab, browser  # noqa: F401  (browser: the fixture)
 
 import generative
 
@@ -14,17 +14,9 @@ if not CHROMIUM.exists():
 if "pixelcnn-mnist" not in generative.available():
     pytest.skip("no trained PixelCNN", allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 TAB = "Autoregressive (PixelCNN)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 import generative
+from generative.metric_names import EXACT_NLL
 from generative.pixelcnn import PIXELS, SIZE
 from generative.ui import links, models
 from generative.ui.gpu import gpu
@@ -141,7 +142,7 @@ def surprise(drawing: dict | None, upload: str | None) -> tuple[np.ndarray, np.n
 def likelihood_table() -> str:
     """The bench's table of every model's likelihood, as markdown (or how to make it)."""
     if not TABLE.exists():
-        return "The table appears once `python -m bench.likelihood --data ../shared/data` has run."
+        return "The table appears once `python -m bench.likelihood` has run."
     return json.loads(TABLE.read_text())["markdown"]
 
 
@@ -152,8 +153,8 @@ def build(tab: gr.Tab) -> None:
         return
     steps, metrics = training_record(NAME)
     gr.Markdown(INTRO + (f"\nThis one trained {steps:,} steps on the CPU; exact test NLL "
-                         f"**{metrics['test_nll_nats']:.2f} nats** on 10,000 binarised MNIST test digits."
-                         if "test_nll_nats" in metrics else ""))
+                         f"**{metrics[EXACT_NLL]:.2f} nats** on 10,000 binarised MNIST test digits."
+                         if EXACT_NLL in metrics else ""))
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
             seed = number_box(value=0, label="Seed", elem_id="pixelcnn-seed")
