@@ -4,7 +4,8 @@
 
 Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each
 tab's main action with gradio_client (outputs downloaded, as a browser would): the first call (which loads the
-tab's model) and ``--repeats`` more. ``--before COMMIT`` also serves that commit of the app (exported with
+tab's model) and ``--repeats`` more; besides the time the client waits, the server process's CPU time per call
+(all its threads), which other processes on the machine do not inflate. ``--before COMMIT`` also serves that commit of the app (exported with
 ``git archive``) beside this one and alternates the calls between the two, so that both see the same machine
 load (other processes on the cores slow both alike): the before/after table of a speed change.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -38,34 +41,43 @@ def exported(commit: str) -> Iterator[Path]:
         yield Path(folder)
 
 
-def _timed(client: Client, action: Action) -> float:
-    start = time.perf_counter()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(client: Client, pid: int, action: Action) -> tuple[float, float]:
+    """Wall-clock seconds of one call as the client waits for it, and the server's CPU seconds for it."""
+    cpu, start = cpu_seconds(pid), time.perf_counter()
     client.predict(*action.arguments(), api_name=action.api_name)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds(pid) - cpu
 
 
-def measure(clients: dict[str, Client], repeats: int) -> dict[str, list[dict]]:
-    """Per app: one row per action served by every app; the apps' calls alternate."""
-    names = set.intersection(*({a.api_name for a in served(c)} for c in clients.values()))
-    rows: dict[str, list[dict]] = {label: [] for label in clients}
+def measure(apps: dict[str, tuple[Client, int]], repeats: int) -> dict[str, list[dict]]:
+    """Per app (its client and server pid): one row per action served by every app; the apps' calls alternate."""
+    names = set.intersection(*({a.api_name for a in served(c)} for c, _ in apps.values()))
+    rows: dict[str, list[dict]] = {label: [] for label in apps}
     for action in [a for a in ACTIONS + EXTRA if a.api_name in names]:
-        first = {label: _timed(c, action) for label, c in clients.items()}
-        seconds: dict[str, list[float]] = {label: [] for label in clients}
+        first = {label: _timed(c, pid, action)[0] for label, (c, pid) in apps.items()}
+        seconds: dict[str, list[tuple[float, float]]] = {label: [] for label in apps}
         for _ in range(repeats):
-            for label, client in clients.items():
-                seconds[label].append(_timed(client, action))
-        for label in clients:
+            for label, (client, pid) in apps.items():
+                seconds[label].append(_timed(client, pid, action))
+        for label in apps:
+            wall, cpu = zip(*seconds[label])
             rows[label].append({"tab": action.tab, "api_name": action.api_name,
-                                "first_call_ms": round(1000 * first[label], 1), **summary_ms(seconds[label])})
+                                "first_call_ms": round(1000 * first[label], 1), **summary_ms(list(wall)),
+                                "server_cpu_ms_mean": round(1000 * statistics.fmean(cpu), 1)})
     return rows
 
 
 def _print(title: str, cold_start: float, rows: list[dict]) -> None:
     print(f"{title}: cold start (python app.py until the first page answers) {cold_start:.1f} s")
-    print(f"{'tab':<38} {'endpoint':<22} {'first call':>11} {'median':>9} {'p90':>9}")
+    print(f"{'tab':<38} {'endpoint':<22} {'first call':>11} {'median':>9} {'p90':>9} {'server CPU':>11}")
     for r in rows:
         print(f"{r['tab']:<38} {r['api_name']:<22} {r['first_call_ms']:>8.0f} ms {r['median_ms']:>6.0f} ms "
-              f"{r['p90_ms']:>6.0f} ms")
+              f"{r['p90_ms']:>6.0f} ms {r['server_cpu_ms_mean']:>8.0f} ms")
 
 
 def _load() -> list[float]:
@@ -84,7 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
         apps = {"after": stack.enter_context(running_app(port=7871))}
         if args.before:
             apps["before"] = stack.enter_context(running_app(port=7872, root=stack.enter_context(exported(args.before))))
-        rows = measure({label: Client(url, verbose=False) for label, (url, _, _) in apps.items()}, args.repeats)
+        rows = measure({label: (Client(url, verbose=False), proc.pid) for label, (url, _, proc) in apps.items()},
+                       args.repeats)
     result = {"cold_start_s": round(apps["after"][1], 2), "actions": rows["after"],
               "load_average_1_5_15": {"start": load_before, "end": _load()}}
     if args.before:

@@ -24,37 +24,57 @@ def browser():
         chromium.close()
 
 
+def _image_arrived(page: Page, selector: str) -> None:
+    """The output image has arrived (it may sit below the fold of a phone, not yet loaded: lazy images)."""
+    expect(page.locator(selector)).to_have_attribute("src", re.compile(r"/file="), timeout=WAIT)
+
+
 def _example_shown(page: Page, key: str) -> None:
     """Wait until the tab ``key`` shows its worked example (or a link's state)."""
     if key == "gmm":
         expect(page.locator("#gmm-status")).to_contain_text("Iteration", timeout=WAIT)
+    elif key == "pixelcnn":
+        expect(page.locator("#pixelcnn-status")).to_contain_text("done", timeout=WAIT)
+        _image_arrived(page, "#pixelcnn-samples img")
     elif key == "gan2d":
         expect(page.locator("#gan2d-status")).to_contain_text("Iteration", timeout=WAIT)
     elif key == "vae":
-        expect(page.locator("#vae-decoded img")).to_be_visible(timeout=WAIT)
-        expect(page.locator("#vae-map img")).to_be_visible(timeout=WAIT)
+        _image_arrived(page, "#vae-decoded img")
+        _image_arrived(page, "#vae-map img")
     elif key == "faces":
         expect(page.locator("#faces-gallery")).to_contain_text("P(real)", timeout=WAIT)
     elif key == "cyclegan":
-        expect(page.locator("#cyclegan-upload img")).to_be_visible(timeout=WAIT)
-        expect(page.locator("#cyclegan-heatmap img")).to_be_visible(timeout=WAIT)
+        _image_arrived(page, "#cyclegan-upload img")
+        _image_arrived(page, "#cyclegan-heatmap img")
         expect(page.locator("#cyclegan-summary")).to_contain_text("cycle error", timeout=WAIT)
     elif key == "sr":
-        expect(page.locator("#sr-upload img")).to_be_visible(timeout=WAIT)
+        _image_arrived(page, "#sr-upload img")
         for i in range(3):
-            expect(page.locator(f"#sr-out-{i} img")).to_be_visible(timeout=WAIT)
+            _image_arrived(page, f"#sr-out-{i} img")
         expect(page.locator("#sr-note")).to_contain_text("→", timeout=WAIT)
 
 
-TABS = {"gmm": "GMM playground", "vae": "VAE latent slider", "gan2d": "GAN lab (2-D)",
+TABS = {"gmm": "GMM playground", "vae": "VAE latent slider", "pixelcnn": "Autoregressive (PixelCNN)",
+        "gan2d": "GAN lab (2-D)",
         "faces": "This person does not exist",
         "cyclegan": "Horse to zebra", "sr": "2x super-resolution"}
+
+
+def _built(key: str) -> bool:
+    """Whether the tab is built (a tab whose weights are not shipped yet only says so)."""
+    from generative import available
+
+    needs = {"vae": "vae-mnist-2d", "pixelcnn": "pixelcnn-mnist", "faces": "faces-gan", "cyclegan": "cyclegan-horse2zebra",
+             "sr": "sr-x2-psnr"}
+    return needs.get(key, "") in available() if key in needs else True
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
 def test_every_tab_opens_on_a_worked_example(browser, app_url, width, height):
     page = _open(browser, app_url, width, height)
     for key, name in TABS.items():
+        if not _built(key):
+            continue
         _select_tab(page, name)
         _example_shown(page, key)
         page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")

@@ -65,6 +65,21 @@ def test_the_landing_tab_and_notes(shared):
     assert tab is None and notes == ["`seed` needs a `tab=` to go with it"]
 
 
+def test_every_built_tab_of_the_app_can_be_linked():
+    import app
+    from generative.ui import TABS
+
+    labels = [label for label, _ in TABS]
+    tabs = [block for block in app.demo.blocks.values() if isinstance(block, gr.Tab) and block.label in labels]
+    assert len(tabs) == len(labels)
+    built = [tab for tab in tabs if not any("pending-tab" in (getattr(child, "elem_classes", None) or [])
+                                            for child in tab.children)]
+    keys = [tab.id for tab in built]
+    assert all(isinstance(key, str) for key in keys), dict(zip((t.label for t in built), keys))
+    assert len(set(keys)) == len(keys)
+    assert {"gmm", "faces", "cyclegan", "sr"} <= set(keys)
+
+
 def test_an_uploaded_copy_of_an_example_is_recognised(tmp_path):
     from generative.ui.sr import EXAMPLES
 

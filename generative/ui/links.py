@@ -2,8 +2,9 @@
 
 A tab describes what a link can hold with :func:`share`, called inside its ``build``::
 
-    links.share("faces", tab, [links.integer("seed", seed), links.number("psi", psi)],
-                show=generate_grid, outputs=[gallery])
+    copy_link = links.copy_link_row("faces")          # where its "Copy link" button goes
+    links.share("faces", tab, [links.integer("seed", seed, 0, MAX_SEED), links.number("psi", psi)],
+                show=generate_grid, outputs=[gallery], place=copy_link, cache_example=True)
 
 ``show(*param values, *inputs)`` returns what the tab shows for those values. On the first visit of a tab in a
 browser session (a click, or the page opening on it) ``show`` runs once: with the link's values when the page
@@ -338,7 +339,8 @@ def _first_visit(s: Shared) -> Callable:
         query = dict(request.query_params) if request is not None else {}
         values, _ = s.read(query if query.get("tab") == s.key else {})
         defaults = s.defaults
-        _opening[(request.session_hash, s.key)] = False
+        visitor = None if request is None else request.session_hash
+        _opening[(visitor, s.key)] = False
         try:
             try:
                 opened = s.open(values, extra)
@@ -348,7 +350,7 @@ def _first_visit(s: Shared) -> Callable:
                 values = defaults
                 opened = s.open(values, extra)
         finally:
-            acted = _opening.pop((request.session_hash, s.key), False)
+            acted = _opening.pop((visitor, s.key), False)
         if acted:  # the visitor uploaded, clicked… while this was computing: their result stands
             return skip
         if values == defaults:  # the controls already hold these values: leave them (no change events)
