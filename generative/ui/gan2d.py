@@ -417,7 +417,7 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
     with gr.Row():
         with gr.Column(scale=5, min_width=320):
             canvas = gr.Image(value=_canvas(lab, SHOW_CHOICES), label="Canvas: click to add a point",
-                              interactive=False, format="png", elem_id="gan2d-canvas", buttons=["download"])
+                              interactive=False, format="webp", elem_id="gan2d-canvas", buttons=["download"])
             gr.Markdown(LEGEND, elem_id="gan2d-legend")
             with gr.Row():
                 undo_btn = gr.Button("Undo point", size="sm")
@@ -453,7 +453,7 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
             status = gr.Markdown(_status(lab), elem_id="gan2d-status")
             copy_link = links.copy_link_row("gan2d")
             curves = gr.Image(_curves_image(lab), label="Losses and D's mean outputs, per iteration", show_label=False,
-                              interactive=False, format="png", elem_id="gan2d-curves", buttons=["download"])
+                              interactive=False, format="webp", elem_id="gan2d-curves", buttons=["download"])
     with gr.Accordion("Explicit vs implicit: the GAN, a GMM and a KDE on the same points", open=True):
         gr.Markdown("The GMM and the KDE give p(x); the GAN only samples. One click fits both explicit models on the "
                     "GAN's training points and scores all three on the held-out points.")
