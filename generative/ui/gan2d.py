@@ -380,7 +380,7 @@ def compare(lab: Lab, k: float, seed: float | None) -> tuple[np.ndarray, str]:
     samples = {
         f"GAN (iteration {lab.gan.iterations:,})": lab.gan.sample(n, seed=seed),
         f"GMM, K = {k}": gmm.sample(n, random_state=seed)[0],
-        f"KDE, h = {h:.3g} (leave-one-out)": kde.sample(n, random_state=seed),
+        f"KDE, h = {h:.3g}": kde.sample(n, random_state=seed),
     }
     distance = {name: energy_distance(x, test) for name, x in samples.items()}
     loglik = [None, gmm.score(test), float(kde.score_samples(test).mean())]
@@ -394,13 +394,14 @@ def compare(lab: Lab, k: float, seed: float | None) -> tuple[np.ndarray, str]:
             for (name, ll) in zip(samples, loglik)]
     floor = energy_distance(train, test)
     text = "\n".join([
-        f"| model ({n:,} samples each) | energy distance to the {len(test)} held-out points (lower is better) "
-        "| held-out log-likelihood (nats/point) |",
+        "| model | energy distance to held-out (lower is better) | held-out log-likelihood (nats/point) |",
         "|---|---|---|", *rows,
         f"| *the {len(train)} training points themselves* | *{floor:.4f}* | |",
         "",
-        f"All three were fitted on the same {len(train)} training points. The last row is the distance a perfect "
-        "model would reach with this many points. " + NO_LIKELIHOOD,
+        f"All three were fitted on the same {len(train)} training points and scored with {n:,} samples each against "
+        f"the {len(test)} held-out points; the KDE's bandwidth h maximises the leave-one-out likelihood of the "
+        "training points. The last row is the distance a perfect model would reach with this many points. "
+        + NO_LIKELIHOOD,
         "Purple dots: samples; red rings: held-out points.",
     ])
     return to_array(fig), text
