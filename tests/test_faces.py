@@ -83,8 +83,9 @@ def test_truncation_one_is_the_trained_generator(g):
 def test_interpolation_runs_from_one_seed_to_the_other(g):
     frames = g.interpolate(3, 9, 5, truncation=0.7)
     assert frames.shape == (5, 64, 64, 3) and frames.dtype == np.uint8
-    np.testing.assert_array_equal(frames[0], g.generate([3], 0.7)[0])
-    np.testing.assert_array_equal(frames[-1], g.generate([9], 0.7)[0])
+    # the end frames are the seeds' faces, up to float rounding between batch sizes (at most 1 grey level)
+    assert np.abs(frames[0].astype(int) - g.generate([3], 0.7)[0]).max() <= 1
+    assert np.abs(frames[-1].astype(int) - g.generate([9], 0.7)[0]).max() <= 1
     steps = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))
     assert steps.max() < np.abs(frames[-1].astype(int) - frames[0]).mean()  # a path, not a jump
 
