@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows = measure({label: (Client(url, verbose=False), proc.pid) for label, (url, _, proc) in apps.items()},
                        args.repeats)
     result = {"cold_start_s": round(apps["after"][1], 2), "actions": rows["after"],
-              "load_average_1_5_15": {"start": load_before, "end": _load()}}
+              "load_average_1_5_15": {"start": load_before, "end": _load()}, "nice": os.nice(0)}
     if args.before:
         result["before"] = {"commit": args.before, "cold_start_s": round(apps["before"][1], 2),
                             "actions": rows["before"]}

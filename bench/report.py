@@ -111,7 +111,7 @@ def latency(r: dict) -> list[str]:
     load = r.get("load_average_1_5_15", {})
     lines[0] += (f" Before/after: commit `{before['commit']}` served beside the present app, calls alternating between "
                  f"the two so both see the same load (`python -m bench.latency --before {before['commit']}`); "
-                 f"{r['actions'][0]['n']} calls each. Load average (1 min) "
+                 f"{r['actions'][0]['n']} calls each, both apps at niceness {r.get('nice', 0)}. Load average (1 min) "
                  f"{load.get('start', ['?'])[0]} at the start, {load.get('end', ['?'])[0]} at the end: other "
                  "processes shared the 2 cores, so absolute times are above an idle machine's; the ratio is the "
                  "measurement.")
