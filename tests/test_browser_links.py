@@ -6,22 +6,14 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, SHOTS, _open, _select_tab  # noqa: F401  (the fixtures' settings)
+from test_browser import CHROMIUM, SHOTS, _open, _select_tab, browser  # noqa: F401  (browser: the fixture)
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 WAIT = 60_000  # a tab's first visit loads its model and computes its example on 2 busy cores
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _image_arrived(page: Page, selector: str) -> None:

@@ -94,15 +94,6 @@ def open_example(photo: str, direction: str, resolution: str) -> tuple:
     return photo, *translate(photo, direction, resolution, progress=lambda *args, **kwargs: None)
 
 
-def link_state(values: dict, path: str | None) -> str:
-    """Copy link: which example photo is loaded; a note when it is the user's own photo."""
-    example = links.example_named(path, EXAMPLES)
-    if example is not None:
-        values["photo"] = example
-        return ""
-    return "Your own photo cannot travel in a link: it opens on the example photo with these settings." if path else ""
-
-
 def _quality_line() -> str:
     steps, metrics = training_record(NAMES["horse → zebra"][0])
     if ZEBRA_SHARE not in metrics:
@@ -148,6 +139,6 @@ def build(tab: gr.Tab) -> None:
                                                slugs={"horse → zebra": "horse-to-zebra", "zebra → horse": "zebra-to-horse"}),
                                   links.choice("size", list(SIDES), resolution, slugs={FAST: "fast", FULL: "full"})],
                 show=open_example, outputs=[upload, *outputs], place=copy_link, cache_example=True,
-                describe=link_state, describe_inputs=[upload])
+                describe=links.example_photo_state(EXAMPLES), describe_inputs=[upload])
     upload.upload(translate, [upload, direction, resolution], outputs, api_visibility="private")
     examples.load_input_event.then(translate, [upload, direction, resolution], outputs, api_visibility="private")

@@ -62,41 +62,37 @@ def _bounds(control: Component | None, low: float | None, high: float | None) ->
     return -math.inf if low is None else low, math.inf if high is None else high
 
 
-def integer(name: str, control: Component | None = None, low: int | None = None, high: int | None = None,
-            default: int | None = None) -> Param:
-    """A whole number in [low, high] (by default the control's minimum and maximum)."""
+def _number_parser(control: Component | None, low: float | None, high: float | None,
+                   whole: bool) -> Callable[[str], float]:
+    """Text -> a finite number in [low, high] (by default the control's bounds), whole if asked, or ValueError."""
     lo, hi = _bounds(control, low, high)
-
-    def parse(text: str) -> int:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value != int(value) or not lo <= value <= hi:
-            raise ValueError(f"a whole number from {lo:g} to {hi:g}")
-        return int(value)
-
-    return Param(name, parse, lambda v: str(int(v)), control.value if default is None else default, control)
-
-
-def number(name: str, control: Component | None = None, low: float | None = None, high: float | None = None,
-           default: float | None = None, digits: int = 3) -> Param:
-    """A number in [low, high] (by default the control's minimum and maximum), written with ``digits`` decimals."""
-    lo, hi = _bounds(control, low, high)
+    what = f"a {'whole ' if whole else ''}number from {lo:g} to {hi:g}"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise ValueError(f"a number from {lo:g} to {hi:g}")
+        if not math.isfinite(value) or (whole and value != int(value)) or not lo <= value <= hi:
+            raise ValueError(what)
         return value
 
-    def text(value: object) -> str:
-        return f"{round(float(value), digits):g}"
+    return parse
 
-    return Param(name, parse, text, control.value if default is None else default, control)
+
+def integer(name: str, control: Component | None = None, low: int | None = None, high: int | None = None,
+            default: int | None = None) -> Param:
+    """A whole number in [low, high] (by default the control's minimum and maximum)."""
+    parse = _number_parser(control, low, high, whole=True)
+    return Param(name, lambda text: int(parse(text)), lambda v: str(int(v)),
+                 control.value if default is None else default, control)
+
+
+def number(name: str, control: Component | None = None, low: float | None = None, high: float | None = None,
+           default: float | None = None, digits: int = 3) -> Param:
+    """A number in [low, high] (by default the control's minimum and maximum), written with ``digits`` decimals."""
+    return Param(name, _number_parser(control, low, high, whole=False), lambda v: f"{round(float(v), digits):g}",
+                 control.value if default is None else default, control)
 
 
 def slug(value: str) -> str:
@@ -157,6 +153,19 @@ def _as_files(value: object) -> object:
     if isinstance(value, (tuple, list)):
         return type(value)(_as_files(v) for v in value)
     return value
+
+
+def example_photo_state(examples: Sequence[str | Path]) -> Callable[[dict, str | None], str]:
+    """A ``describe`` for tabs whose state includes an upload: the link names the example loaded (``photo=``), or
+    says that the visitor's own photo cannot travel in it."""
+    def describe(values: dict, path: str | None) -> str:
+        example = example_named(path, examples)
+        if example is not None:
+            values["photo"] = example
+            return ""
+        return "Your own photo cannot travel in a link: it opens on the example photo with these settings." if path else ""
+
+    return describe
 
 
 @dataclass

@@ -155,15 +155,6 @@ def open_example(photo: str, against: str, centre_x: float, centre_y: float, siz
     return photo, *upscale(photo, against, centre_x, centre_y, size, progress=lambda *args, **kwargs: None)
 
 
-def link_state(values: dict, path: str | None) -> str:
-    """Copy link: which example photo is loaded; a note when it is the user's own photo."""
-    example = links.example_named(path, EXAMPLES)
-    if example is not None:
-        values["photo"] = example
-        return ""
-    return "Your own photo cannot travel in a link: it opens on the example photo with these settings." if path else ""
-
-
 def _quality_line() -> str:
     lines = []
     for name, label in zip(MODELS, LABELS[1:]):
@@ -224,7 +215,7 @@ def build(tab: gr.Tab) -> None:
                             links.number("x", cx, digits=2), links.number("y", cy, digits=2),
                             links.integer("zoom", size)],
                 show=open_example, outputs=[upload, *main_outputs], place=copy_link, cache_example=True,
-                describe=link_state, describe_inputs=[upload])
+                describe=links.example_photo_state(EXAMPLES), describe_inputs=[upload])
     upload.upload(upscale_and_focus, [upload, against, size], [*main_outputs, cx, cy], api_visibility="private")
     restore_btn.click(degrade_restore, [upload, against], [*outs, slider, diff, scores], api_name="sr_degrade_restore")
     against.change(recompare, [*outs, against], [slider, diff], api_visibility="private")
