@@ -5,22 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, SHOTS, _open, _select_tab
+from test_browser import SHOTS, _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
 
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402  (after the skip above)
 
 TAB = "GAN lab (2-D)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _iteration(page: Page) -> int:
@@ -34,6 +23,7 @@ def test_run_animates_the_game_and_stop_ends_it(browser, app_url, width, height)
     _select_tab(page, TAB)
     status, canvas = page.locator("#gan2d-status"), page.locator("#gan2d-canvas img")
     expect(status).to_contain_text("320 training points, 80 held out")
+    expect(status).to_contain_text("Iteration", timeout=30_000)  # the tab opens on a trained example
     expect(canvas).to_be_visible()
     before = canvas.get_attribute("src")
     page.locator("#gan2d-run").click()
@@ -63,6 +53,7 @@ def test_run_animates_the_game_and_stop_ends_it(browser, app_url, width, height)
 def test_a_settings_preset_sets_the_controls(browser, app_url):
     page = _open(browser, app_url)
     _select_tab(page, TAB)
+    expect(page.locator("#gan2d-status")).to_contain_text("Iteration", timeout=30_000)  # the trained example
     page.locator("#gan2d-scenarios").get_by_text("mode collapse").click()
     expect(page.locator("#gan2d-loss input[value='non-saturating']")).to_be_checked()
     page.locator("#gan2d-step").click()
