@@ -400,7 +400,8 @@ def compare(lab: Lab, k: float, seed: float | None) -> tuple[np.ndarray, str]:
         "",
         f"All three were fitted on the same {len(train)} training points and scored with {n:,} samples each against "
         f"the {len(test)} held-out points; the KDE's bandwidth h maximises the leave-one-out likelihood of the "
-        "training points. The last row is the distance a perfect model would reach with this many points. "
+        "training points. The last row, the training points' own distance, is the level of sampling noise "
+        f"(with {len(train)} points rather than {n:,} samples, so a model can score a little below it). "
         + NO_LIKELIHOOD,
         "Purple dots: samples; red rings: held-out points.",
     ])
