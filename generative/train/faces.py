@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--recipe", choices=sorted(RECIPES), default="r1", help="training recipe (see RECIPES)")
     cli.add_argument("--name", default="faces-gan", help="checkpoint and learning-curve name")
     cli.add_argument("--fid-every", type=float, default=35, help="minutes between FID measurements (0: only at the end)")
-    cli.add_argument("--fid-n", type=int, default=500, help="faces per FID measurement (0: no FID)")
+    cli.add_argument("--fid-n", type=int, default=1000,
+                     help="faces per FID measurement (0: no FID; 1000 as in bench.faces)")
     args = cli.parse_args(argv)
     cache = start_run(args)
     trainer = Trainer(RECIPES[args.recipe])
