@@ -16,7 +16,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "artifacts"))
-TABS = ["GMM playground", "VAE latent slider", "GAN lab (2-D)", "This person does not exist", "Horse to zebra",
+TABS = ["GMM playground", "VAE latent slider", "Autoregressive (PixelCNN)", "GAN lab (2-D)", "This person does not exist", "Horse to zebra",
         "2x super-resolution"]
 
 if not CHROMIUM.exists():  # CI installs it; a developer's machine may lack it
@@ -25,6 +25,7 @@ if not CHROMIUM.exists():  # CI installs it; a developer's machine may lack it
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,11 @@ def _canvas_src(page: Page) -> str:
 def _select_tab(page: Page, name: str) -> None:
     """Click a tab; on a narrow window Gradio folds tabs into its "More tabs" menu."""
     tab = page.get_by_role("tab", name=name)
-    if tab.is_visible():
-        tab.click()
-    else:
+    expect(page.get_by_role("tab").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(200)  # the tab row is measured, and folded, after it first appears
+    try:
+        tab.click(timeout=3_000)
+    except PlaywrightTimeoutError:
         page.get_by_role("button", name="More tabs").click()
         page.locator(".overflow-dropdown button", has_text=name).click()
     expect(tab).to_have_attribute("aria-selected", "true")
@@ -99,6 +102,8 @@ def test_every_tab_opens_and_fits_the_window(browser, app_url, width, height, th
             expect(page.locator("#vae-map img")).to_be_visible()
         if name == "This person does not exist":
             expect(page.locator("#faces-gallery img").first).to_be_visible(timeout=15_000)
+        # the whole-page screenshot shows images below the fold too: load the lazy ones now
+        page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
                                ".every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
         page.wait_for_timeout(300)

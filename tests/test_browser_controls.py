@@ -47,13 +47,15 @@ def test_gmm_huge_seed_gets_a_message(browser, app_url):
     page.close()
 
 
-def test_vae_drawing_works_on_the_first_drag(browser, app_url):
+@pytest.mark.parametrize("tab, prefix, button, result, text", [
+    ("VAE latent slider", "vae", "#vae-encode", "#vae-elbo", "ELBO of this input"),
+    ("Autoregressive (PixelCNN)", "pixelcnn", "#pixelcnn-go", "#pixelcnn-nll", "nats")], ids=["vae", "pixelcnn"])
+def test_drawing_works_on_the_first_drag(browser, app_url, tab, prefix, button, result, text):
     page = _open(browser, app_url, 390, 844)
-    _select_tab(page, "VAE latent slider")
-    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
-    pad = page.locator("#vae-pad")
+    _select_tab(page, tab)
+    pad = page.locator(f"#{prefix}-pad")
     pad.scroll_into_view_if_needed()
-    expect(pad.get_by_text("Draw one digit")).to_be_visible()
+    expect(pad.get_by_text("Draw one digit")).to_be_visible(timeout=15_000)
     canvas = pad.locator("canvas").first
     page.wait_for_timeout(1000)  # the brush is picked once the pad is shown
     box = canvas.bounding_box()
@@ -64,6 +66,6 @@ def test_vae_drawing_works_on_the_first_drag(browser, app_url):
         page.mouse.move(x, box["y"] + (0.2 + 0.03 * step) * box["height"])
     page.mouse.up()
     assert page.evaluate("window.getSelection().toString()") == ""
-    page.locator("#vae-encode").click()
-    expect(page.locator("#vae-elbo")).to_contain_text("ELBO of this input", timeout=15_000)
+    page.locator(button).click()
+    expect(page.locator(result)).to_contain_text(text, timeout=30_000)
     page.close()

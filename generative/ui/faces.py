@@ -75,18 +75,12 @@ def new_faces(truncation: float) -> tuple[int, list[tuple[np.ndarray, str]]]:
 def interpolate(seed_a: float, seed_b: float, truncation: float) -> tuple[np.ndarray, str]:
     """Eight frames on the straight line between two seeds' latents, as a strip and an animated GIF."""
     g, _ = _models()
-    import torch
-
-    za, zb = g.noise([seed_value(seed_a, "Seed A", MAX_SEED), seed_value(seed_b, "Seed B", MAX_SEED)], g.z_dim)
-    t = torch.linspace(0, 1, FRAMES)[:, None]
-    z = _psi(truncation) * ((1 - t) * za + t * zb)
-    with torch.no_grad():
-        frames = ((g(z).permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-    big = [_big(f) for f in frames]
-    path = tempfile.NamedTemporaryFile(suffix=".gif", delete=False).name
+    a, b = seed_value(seed_a, "Seed A", MAX_SEED), seed_value(seed_b, "Seed B", MAX_SEED)
+    big = [_big(f) for f in g.interpolate(a, b, FRAMES, _psi(truncation))]
+    path = Path(tempfile.mkdtemp()) / f"faces-seed-{a}-to-{b}.gif"
     loop = [Image.fromarray(f) for f in big + big[-2:0:-1]]
     loop[0].save(path, save_all=True, append_images=loop[1:], duration=120, loop=0)
-    return np.concatenate(big, axis=1), path
+    return np.concatenate(big, axis=1), str(path)
 
 
 def _picked(evt: gr.SelectData) -> int:

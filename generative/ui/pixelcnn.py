@@ -23,7 +23,7 @@ from generative.pixelcnn import PIXELS, SIZE
 from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
-from generative.ui.uploads import image_upload
+from generative.ui.uploads import digit_pad, image_upload
 from generative.ui.vae import EXAMPLES, check_digit, digit_from
 from generative.weights import training_record
 
@@ -181,9 +181,7 @@ def build(tab: gr.Tab) -> None:
         with gr.Column(scale=1, min_width=280):
             with gr.Tabs():
                 with gr.Tab("Draw"):
-                    pad = gr.Sketchpad(label="Draw one digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                                       fixed_canvas=True, layers=False, transforms=(), elem_id="pixelcnn-pad",
-                                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
+                    pad = digit_pad("pixelcnn-pad")
                 with gr.Tab("Upload"):
                     upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="pixelcnn-upload")
                     gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")

@@ -24,6 +24,25 @@ def image_upload(**kwargs) -> gr.Image:
     return box
 
 
+# Gradio's sketchpad starts with no tool, so a first drag would select text: pick the brush once it is shown.
+_PICK_BRUSH_JS = """
+const timer = setInterval(() => {
+  const pad = document.querySelector('#ELEM_ID');
+  const brush = pad && pad.querySelector('button[aria-label="Brush"]');
+  if (brush && brush.offsetParent) { pad.style.userSelect = 'none'; brush.click(); clearInterval(timer); }
+}, 250);
+"""
+
+
+def digit_pad(elem_id: str) -> gr.Sketchpad:
+    """A 280 x 280 black-ink sketchpad for one digit whose brush is already picked, so the first drag draws."""
+    pad = gr.Sketchpad(label="Draw one digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                       fixed_canvas=True, layers=False, transforms=(), elem_id=elem_id,
+                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
+    gr.HTML("", js_on_load=_PICK_BRUSH_JS.replace("ELEM_ID", elem_id), padding=False)
+    return pad
+
+
 def read_upload(path: str | None, *, missing: str, what: str = "a photo", min_side: int = 16,
                 max_pixels: int = MAX_PIXELS, hint: str = "") -> np.ndarray:
     """The uploaded file as an (H, W, 3) uint8 RGB array, or a ``gr.Error`` that says what to upload instead.

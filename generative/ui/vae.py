@@ -19,7 +19,7 @@ from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
-from generative.ui.uploads import image_upload
+from generative.ui.uploads import digit_pad, image_upload
 from generative.weights import read_manifest
 
 MODELS = {"vae-mnist-2d": "MNIST, 2-D latent", "vae-mnist": "MNIST, 32-D latent", "vae-fashion-2d": "Fashion-MNIST, 2-D latent"}
@@ -30,14 +30,6 @@ ZOOM = 8  # 28 px digits are shown at 224 px
 DRAWINGS = ["your drawing", "your previous drawing"]
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 EXAMPLES = [str(ASSETS / f"digit_{n}.png") for n in ("two", "five", "nine")]
-# Gradio's sketchpad starts with no tool, so a first drag would select text: pick the brush once it is shown.
-PICK_BRUSH_JS = """
-const timer = setInterval(() => {
-  const pad = document.querySelector('#vae-pad');
-  const brush = pad && pad.querySelector('button[aria-label="Brush"]');
-  if (brush && brush.offsetParent) { pad.style.userSelect = 'none'; brush.click(); clearInterval(timer); }
-}, 250);
-"""
 INTRO = """
 A **variational autoencoder** squeezes each image through a small latent code. Its encoder outputs a **mean μ and a
 standard deviation σ** for every latent dimension; a sample z = μ + σ·ε passes this bottleneck and the decoder turns z
@@ -328,11 +320,7 @@ def build(tab: gr.Tab) -> None:
         with gr.Column(scale=1, min_width=280):
             with gr.Tabs():
                 with gr.Tab("Draw"):
-                    pad = gr.Sketchpad(label="Draw one digit", type="numpy",
-                                       image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True, layers=False,
-                                       transforms=(), elem_id="vae-pad",
-                                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
-                    gr.HTML("", js_on_load=PICK_BRUSH_JS, padding=False)
+                    pad = digit_pad("vae-pad")
                 with gr.Tab("Upload"):
                     upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
                     gr.Examples([[path] for path in EXAMPLES], inputs=[upload], elem_id="vae-examples",
