@@ -26,7 +26,10 @@ def test_sampling_fills_the_image_in_and_a_digit_is_explained(browser, app_url, 
     page = _open(browser, app_url, width, height)
     _select_tab(page, TAB)
     status = page.locator("#pixelcnn-status")
+    expect(status).to_contain_text("done", timeout=30_000)  # the tab opens on sampled digits
+    page.locator("#pixelcnn-seed input").fill("5")  # other digits than the example's
     page.locator("#pixelcnn-sample").click()
+    expect(status).not_to_contain_text("done", timeout=15_000)
     sources, rows_seen = set(), set()
     for _ in range(1200):  # at most about a minute: the picture changes while the rows stream in
         text = status.inner_text()

@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,7 +303,9 @@ def _note(notes: list[str]) -> gr.Markdown:
     return gr.Markdown("ℹ️ Part of this link was ignored, the rest applies: " + "; ".join(notes) + ".", visible=True)
 
 
-_opening: dict[tuple[str, str], bool] = {}  # (session, tab) -> has the visitor acted on the tab since it began opening?
+_acted: OrderedDict[tuple[str | None, str], None] = OrderedDict()  # (session, tab) pairs where the visitor has acted
+_ACTED_KEPT = 50_000  # the oldest pairs are forgotten first (a long-running public server sees many sessions)
+_acted_lock = threading.Lock()
 
 
 def _session() -> str | None:
@@ -312,11 +314,13 @@ def _session() -> str | None:
 
 
 def _noting_actions(fn: Callable, key: str) -> Callable:
-    """``fn`` (one of the tab's own handlers) that first records that the visitor acted on tab ``key``, so that a
-    first visit still computing its example does not then overwrite what the visitor asked for."""
+    """``fn`` (one of the tab's own handlers) that first records that the visitor acted on tab ``key``, so that the
+    tab's first visit, queued or still computing its example, does not then overwrite what the visitor asked for."""
     def note() -> None:
-        if (_session(), key) in _opening:
-            _opening[(_session(), key)] = True
+        with _acted_lock:
+            _acted[(_session(), key)] = None
+            while len(_acted) > _ACTED_KEPT:
+                _acted.popitem(last=False)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
@@ -349,18 +353,14 @@ def _first_visit(s: Shared) -> Callable:
         values, _ = s.read(query if query.get("tab") == s.key else {})
         defaults = s.defaults
         visitor = None if request is None else request.session_hash
-        _opening[(visitor, s.key)] = False
         try:
-            try:
-                opened = s.open(values, extra)
-            except gr.Error:  # e.g. more components than points: the link's note says why; show the example
-                if values == defaults:
-                    raise
-                values = defaults
-                opened = s.open(values, extra)
-        finally:
-            acted = _opening.pop((visitor, s.key), False)
-        if acted:  # the visitor uploaded, clicked… while this was computing: their result stands
+            opened = s.open(values, extra)
+        except gr.Error:  # e.g. more components than points: the link's note says why; show the example
+            if values == defaults:
+                raise
+            values = defaults
+            opened = s.open(values, extra)
+        if (visitor, s.key) in _acted:  # the visitor uploaded, clicked… before or while this ran: their result stands
             return skip
         if values == defaults:  # the controls already hold these values: leave them (no change events)
             opened[:len(s.set_controls)] = [gr.skip()] * len(s.set_controls)
