@@ -53,8 +53,10 @@ def _select_tab(page: Page, name: str) -> None:
     expect(page.get_by_role("tab").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(200)  # the tab row is measured, and folded, after it first appears
     try:
+        if not tab.is_visible():
+            raise PlaywrightTimeoutError("folded")
         tab.click(timeout=3_000)
-    except PlaywrightTimeoutError:
+    except PlaywrightTimeoutError:  # folded, or folded while we looked
         page.get_by_role("button", name="More tabs").click()
         page.locator(".overflow-dropdown button", has_text=name).click()
     expect(tab).to_have_attribute("aria-selected", "true")
