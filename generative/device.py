@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import torch
@@ -33,3 +35,18 @@ def set_device(choice: str) -> torch.device:
 def current_device() -> torch.device:
     """The device chosen with :func:`set_device`, or the ``auto`` choice."""
     return _current if _current is not None else resolve_device("auto")
+
+
+@contextmanager
+def one_cpu_thread(when: bool = True) -> Iterator[None]:
+    """Run torch on one thread inside (if ``when``), then restore the count: for many tiny operations, where
+    splitting each over threads only adds waiting (on busy cores, several times slower)."""
+    threads = torch.get_num_threads()
+    if not when or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from generative.device import one_cpu_thread
 from generative.points import check_points
 
 P = ParamSpec("P")
@@ -92,13 +93,8 @@ def single_threaded(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with torch.no_grad():
-                return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
+        with one_cpu_thread(), torch.no_grad():
+            return fn(*args, **kwargs)
 
     return wrapper
 

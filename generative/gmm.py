@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from generative.device import one_cpu_thread
 from generative.kde import KernelDensity
 from generative.points import check_points
 
@@ -171,16 +172,9 @@ def _threads_for(design: _Design) -> Iterator[None]:
     Each operation is then tens of microseconds of arithmetic, and splitting it over threads only adds waiting:
     on a busy 2-core machine two threads made ``bench.gmm`` fits 8-60x slower (10k x 2 full: 4.6 s, not 81 ms).
     """
-    threads = torch.get_num_threads()
     features = design.features_t
-    if threads == 1 or features.device.type != "cpu" or features.numel() > _ONE_THREAD_ENTRIES:
+    with one_cpu_thread(features.device.type == "cpu" and features.numel() <= _ONE_THREAD_ENTRIES):
         yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _normalise(log_prob: torch.Tensor) -> float:

@@ -17,6 +17,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from generative.device import one_cpu_thread
+
 SIZE = 28
 PIXELS = SIZE * SIZE
 
@@ -216,15 +218,8 @@ class PixelCNN(nn.Module):
 def _one_cpu_thread(device: torch.device) -> Iterator[None]:
     """Run torch on one thread inside (on the CPU): the sampler's operations are tiny, and splitting them over
     threads only adds waiting (16 digits on the busy 2 cores: about 65 s with 2 threads, 0.7 s with 1)."""
-    threads = torch.get_num_threads()
-    if device.type != "cpu" or threads == 1:
+    with one_cpu_thread(device.type == "cpu"):
         yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _check_images(x: torch.Tensor) -> None:
