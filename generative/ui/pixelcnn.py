@@ -23,7 +23,7 @@ from generative.pixelcnn import PIXELS, SIZE
 from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
-from generative.ui.uploads import digit_pad, image_upload
+from generative.ui.uploads import digit_inputs
 from generative.ui.vae import EXAMPLES, check_digit, digit_from
 from generative.weights import training_record
 
@@ -179,12 +179,7 @@ def build(tab: gr.Tab) -> None:
     gr.Markdown("### Your digit: complete it, and see where the model is surprised")
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            with gr.Tabs():
-                with gr.Tab("Draw"):
-                    pad = digit_pad("pixelcnn-pad")
-                with gr.Tab("Upload"):
-                    upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="pixelcnn-upload")
-                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], label="Example drawings")
+            pad, upload = digit_inputs("pixelcnn", EXAMPLES, "Example drawings")
             rows = gr.Slider(1, SIZE - 1, value=SIZE // 2, step=1, label="Rows kept (the top of the digit)",
                              elem_id="pixelcnn-rows")
             go_btn = gr.Button("Complete and explain", variant="primary", elem_id="pixelcnn-go")

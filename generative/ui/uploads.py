@@ -34,13 +34,20 @@ const timer = setInterval(() => {
 """
 
 
-def digit_pad(elem_id: str) -> gr.Sketchpad:
-    """A 280 x 280 black-ink sketchpad for one digit whose brush is already picked, so the first drag draws."""
-    pad = gr.Sketchpad(label="Draw one digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                       fixed_canvas=True, layers=False, transforms=(), elem_id=elem_id,
-                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
-    gr.HTML("", js_on_load=_PICK_BRUSH_JS.replace("ELEM_ID", elem_id), padding=False)
-    return pad
+def digit_inputs(prefix: str, examples: list[str], examples_label: str) -> tuple[gr.Sketchpad, gr.Image]:
+    """Draw and Upload tabs for one digit: a 280 x 280 black-ink sketchpad ``#<prefix>-pad`` whose brush is already
+    picked (so the first drag draws), and an upload ``#<prefix>-upload`` with clickable example drawings."""
+    with gr.Tabs():
+        with gr.Tab("Draw"):
+            pad = gr.Sketchpad(label="Draw one digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                               fixed_canvas=True, layers=False, transforms=(), elem_id=f"{prefix}-pad",
+                               brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
+            gr.HTML("", js_on_load=_PICK_BRUSH_JS.replace("ELEM_ID", f"{prefix}-pad"), padding=False)
+        with gr.Tab("Upload"):
+            upload = image_upload(label="Upload a picture of one digit", height=280, elem_id=f"{prefix}-upload")
+            gr.Examples([[path] for path in examples], inputs=[upload], elem_id=f"{prefix}-examples",
+                        label=examples_label)
+    return pad, upload
 
 
 def read_upload(path: str | None, *, missing: str, what: str = "a photo", min_side: int = 16,

@@ -19,7 +19,7 @@ from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
-from generative.ui.uploads import digit_pad, image_upload
+from generative.ui.uploads import digit_inputs
 from generative.weights import read_manifest
 
 MODELS = {"vae-mnist-2d": "MNIST, 2-D latent", "vae-mnist": "MNIST, 32-D latent", "vae-fashion-2d": "Fashion-MNIST, 2-D latent"}
@@ -318,13 +318,7 @@ def build(tab: gr.Tab) -> None:
     gr.Markdown("### Encode your own digit")
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            with gr.Tabs():
-                with gr.Tab("Draw"):
-                    pad = digit_pad("vae-pad")
-                with gr.Tab("Upload"):
-                    upload = image_upload(label="Upload a picture of one digit", height=280, elem_id="vae-upload")
-                    gr.Examples([[path] for path in EXAMPLES], inputs=[upload], elem_id="vae-examples",
-                                label="Example drawings (click one to encode it)")
+            pad, upload = digit_inputs("vae", EXAMPLES, "Example drawings (click one to encode it)")
             encode_btn = gr.Button("Encode", variant="primary", elem_id="vae-encode")
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
