@@ -37,7 +37,7 @@ TABS = [
 
 
 def build_demo() -> gr.Blocks:
-    """The whole app: a header and the five tabs, in the order of the course."""
+    """The whole app: a header and the tabs, in the order of the course."""
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(HEADER)
         note = links.note_box()
