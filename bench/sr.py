@@ -20,14 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import generative
 from bench.common import summary_ms, write
 from generative.images import load_rgb
 from generative.metric_names import BICUBIC, per_set
-from generative.srmetrics import SHAVE, bicubic_x2, crop_even, downscale_x2, luma, psnr_y, ssim_y
+from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, sharpness, ssim_y
 from generative.weights import update_metrics
 
 SETS = ("Set5", "Set14", "B100")
@@ -42,18 +41,6 @@ def fsrcnn(d: int = 56, s: int = 12, m: int = 4) -> nn.Sequential:
         layers += [nn.Conv2d(s, s, 3, padding=1), nn.PReLU(s)]
     layers += [nn.Conv2d(s, d, 1), nn.PReLU(d), nn.ConvTranspose2d(d, 1, 9, stride=2, padding=4, output_padding=1)]
     return nn.Sequential(*layers).eval()
-
-
-def sharpness(img: np.ndarray, hr: np.ndarray) -> float:
-    """Mean Sobel gradient magnitude of ``img``'s Y over that of ``hr``'s Y (borders shaved)."""
-    sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=torch.float64)
-    kernels = torch.stack([sobel, sobel.T])[:, None]
-
-    def energy(a: np.ndarray) -> float:
-        y = torch.from_numpy(luma(a)[SHAVE:-SHAVE, SHAVE:-SHAVE])[None, None]
-        return float(F.conv2d(y, kernels).square().sum(1).sqrt().mean())
-
-    return energy(img) / energy(hr)
 
 
 def cpu_times(upscalers: dict, threads: int, repeats: int) -> dict[str, dict]:

@@ -3,7 +3,8 @@
 HR is cropped to even size, LR = Pillow bicubic x1/2 (Pillow's resize antialiases when reducing;
 it differs slightly from MATLAB's imresize, see the README). PSNR and SSIM are measured on the Y
 channel (ITU-R BT.601, 16-235) with ``shave`` border pixels removed; SSIM is Wang et al. (2004):
-11 x 11 Gaussian window, sigma 1.5, K1 = 0.01, K2 = 0.03, L = 255, population statistics.
+11 x 11 Gaussian window, sigma 1.5, K1 = 0.01, K2 = 0.03, L = 255, population statistics. Sharpness: mean Sobel
+gradient magnitude of Y relative to the HR image (1.0 = as much edge contrast as the original).
 """
 
 from __future__ import annotations
@@ -77,3 +78,15 @@ def ssim_y(a: np.ndarray, b: np.ndarray, shave: int = SHAVE) -> float:
     cov = blur(ya * yb) - mu_a * mu_b
     ssim = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     return float(ssim.mean())
+
+
+def sharpness(img: np.ndarray, hr: np.ndarray) -> float:
+    """Mean Sobel gradient magnitude of ``img``'s Y over that of ``hr``'s Y (borders shaved)."""
+    sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=torch.float64)
+    kernels = torch.stack([sobel, sobel.T])[:, None]
+
+    def energy(a: np.ndarray) -> float:
+        y = torch.from_numpy(luma(a)[SHAVE:-SHAVE, SHAVE:-SHAVE])[None, None]
+        return float(F.conv2d(y, kernels).square().sum(1).sqrt().mean())
+
+    return energy(img) / energy(hr)

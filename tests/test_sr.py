@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 import generative
 from generative.sr import SRNet, Upscaler
-from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
+from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, sharpness, ssim_y
 
 SHIPPED = [name for name in ("sr-x2-psnr", "sr-x2-gan") if name in generative.available()]
 needs_weights = pytest.mark.skipif(not SHIPPED, reason="no SR weights in weights/")
@@ -91,6 +91,8 @@ def test_metrics():
     assert ssim_y(noisy, hr) == pytest.approx(ssim_y(hr, noisy))
     lr = downscale_x2(scene(101))
     assert lr.shape == (50, 50, 3) and bicubic_x2(lr).shape == (100, 100, 3)
+    assert sharpness(hr, hr) == pytest.approx(1.0)
+    assert sharpness(bicubic_x2(lr), hr) < 0.95 < 1.05 < sharpness(noisy, hr)  # blur below 1, noise above
     with pytest.raises(ValueError, match="differ in shape"):
         psnr_y(hr, hr[:-2])
 

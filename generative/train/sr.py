@@ -1,15 +1,17 @@
-"""Train the 2x super-resolution nets on BSD200, resumably (CPU in the background, or a GPU).
+"""Train the 2x super-resolution nets on BSD200 + BSDS500test, resumably (CPU in the background, or a GPU).
 
     python -m generative.train.sr --data ../shared/data --stage psnr --minutes 70 --threads 1
     python -m generative.train.sr --data ../shared/data --stage gan --minutes 35 --threads 1
     python -m generative.train.sr --stage psnr --export      # writes weights/sr-x2-psnr.safetensors
 
-Data: random 48-pixel LR patches of the 200 BSD200 training images (never Set5/Set14/B100), with
-scale jitter (the HR patch is cut at 1x, or at a random scale in [0.5, 1) and reduced), rot90 and
+Data: random 48-pixel LR patches of 380 of the 400 training photos, BSD200 and BSDS500test (never Set5/Set14/B100;
+the other 20, :data:`generative.datasets.SR_HELD_OUT`, are held out), with scale jitter (the HR patch is cut at 1x, or at a random scale in [0.5, 1) and reduced), rot90 and
 flips; LR = Pillow bicubic x1/2 of the HR patch, as in the evaluation protocol.
 ``psnr``: L1 loss, Adam, cosine learning rate over ``--steps``. ``gan``: starts from the shipped
 ``sr-x2-psnr``; content loss = pixel L1 (no pretrained feature network can be downloaded here), plus
-the non-saturating loss of a PatchGAN discriminator that judges only the high-frequency detail layer.
+the non-saturating loss of a PatchGAN discriminator that judges only the high-frequency detail layer; every 100
+steps it scores the 20 held-out photos, and of the steps at least 1 dB above bicubic there it keeps the one whose
+sharpness is closest to the originals' (:func:`gan_step_score`), which ``--export`` then ships.
 Checkpoints go to ``--checkpoints`` every 3 minutes; a rerun resumes there (or, without one, from
 the shipped weights). The training curve goes to ``bench/results/train-sr-<stage>.csv``.
 """
@@ -27,18 +29,19 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from generative.sr import PatchDiscriminator, SRNet, Upscaler
-from generative.datasets import load_bsd200
-from generative.srmetrics import downscale_x2, psnr_y, resize
+from generative.datasets import load_sr_photos
+from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, resize, sharpness
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CONFIG = {"channels": 32, "blocks": 4}
 PATCH = 48  # LR patch side
-DATA = ("BSD200 (200 BSDS500 train JPEGs), random 48-px LR patches, scale jitter 0.5-1, rot90 + flips; "
-        "LR = Pillow bicubic x1/2")
+DATA = ("380 of the 400 BSD200 + BSDS500test JPEGs (20 held out, generative.datasets.SR_HELD_OUT), random 48-px LR "
+        "patches, scale jitter 0.5-1, rot90 + flips; LR = Pillow bicubic x1/2")
 DEFAULT_STEPS = {"psnr": 12_000, "gan": 4_000}
 ADV_WEIGHT = 0.05  # gan stage: adversarial loss weight against pixel L1 = 1
 GAN_LR = 5e-5
+MIN_GAIN_DB = 1.0  # a GAN step is eligible only this far above bicubic on the held-out photos
 
 
 def sample_batch(images: np.ndarray, batch: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -85,11 +88,17 @@ def detail(x: torch.Tensor) -> torch.Tensor:
     return 0.5 + 2 * (x - smooth)
 
 
+def upscaler(net: SRNet) -> Upscaler:
+    """The deploy-form (merged) upscaler computing what the training-form ``net`` computes."""
+    up = Upscaler(**net.config)
+    up.net.load_state_dict(net.reparameterised().state_dict())
+    return up
+
+
 @torch.no_grad()
 def set5_psnr(net: SRNet, data: str) -> float:
     """Mean Set5 PSNR (Y, shave 2) for the training curve (monitoring only: no model selection)."""
-    up = Upscaler(**CONFIG)
-    up.net.load_state_dict(net.reparameterised().state_dict())
+    up = upscaler(net)
     scores = []
     for f in sorted((Path(data) / "sr" / "eval" / "Set5").glob("*.png")):
         hr = np.asarray(Image.open(f).convert("RGB"))
@@ -98,10 +107,29 @@ def set5_psnr(net: SRNet, data: str) -> float:
     return float(np.mean(scores))
 
 
+@torch.no_grad()
+def held_out_scores(net: SRNet, photos: np.ndarray) -> tuple[float, float, float]:
+    """(net PSNR, bicubic PSNR, net sharpness), means over the held-out photos (Y, shave 2)."""
+    up = upscaler(net)
+    scores = []
+    for photo in photos:
+        hr = crop_even(photo)
+        lr = downscale_x2(hr)
+        sr = up(lr)
+        scores.append((psnr_y(sr, hr), psnr_y(bicubic_x2(lr), hr), sharpness(sr, hr)))
+    psnr, bicubic, sharp = np.mean(scores, axis=0)
+    return float(psnr), float(bicubic), float(sharp)
+
+
+def gan_step_score(psnr: float, bicubic: float, sharp: float) -> float | None:
+    """How far a GAN step's held-out sharpness is from the originals' (lower is better), or None when its held-out
+    PSNR is less than :data:`MIN_GAIN_DB` above bicubic's (not eligible)."""
+    return abs(sharp - 1.0) if psnr >= bicubic + MIN_GAIN_DB else None
+
+
 def export(stage: str, net: SRNet, step: int) -> None:
     """Write the deploy (merged) form as weights/sr-x2-<stage>.safetensors with its manifest entry."""
-    up = Upscaler(**CONFIG)
-    up.net.load_state_dict(net.reparameterised().state_dict())
+    up = upscaler(net)
     training = ("L1 loss, Adam 5e-4 with cosine decay, batch 16" if stage == "psnr" else
                 f"fine-tuned from sr-x2-psnr: pixel L1 + {ADV_WEIGHT} x non-saturating adversarial loss of a "
                 "spectral-norm PatchGAN discriminator (width 16, Adam 1e-4) that sees only the high-frequency detail "
@@ -157,10 +185,15 @@ def main(argv: list[str] | None = None) -> None:
             state |= {"d": d.state_dict(), "opt_d": opt_d.state_dict()}
         save_checkpoint(state, ckpt_path)
 
+    chosen_path = cache / "sr-gan-chosen.pt"
     if not args.export:
-        images = load_bsd200(args.data, cache)
+        images, held_out = load_sr_photos(args.data, cache)
         columns = ["l1", "adv", "d_loss", "d_real", "d_fake"] if gan else ["l1", "lr"]
-        curve = learning_curve(f"sr-{args.stage}", ["step", *columns, "set5_psnr", "seconds"], fresh=step == 0)
+        scores = ["held_out_psnr", "held_out_bicubic_psnr", "held_out_sharpness"] if gan else ["set5_psnr"]
+        curve = learning_curve(f"sr-{args.stage}", ["step", *columns, *scores, "seconds"], fresh=step == 0)
+        if gan and not ckpt_path.exists():
+            chosen_path.unlink(missing_ok=True)  # a new GAN run: an earlier run's choice no longer applies
+        chosen = torch.load(chosen_path, weights_only=True)["score"] if gan and chosen_path.exists() else None
         rng = np.random.default_rng(step)
         start = time.time()
         save_now_and_then = every(180, checkpoint)
@@ -194,14 +227,26 @@ def main(argv: list[str] | None = None) -> None:
             if step % 100 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
-                psnr = f"{set5_psnr(net, args.data):.3f}" if step % 500 == 0 else ""
-                append_row(curve, [step, *(f"{v:.5g}" for v in mean), psnr, f"{time.time() - start:.0f}"])
+                if gan:
+                    held = held_out_scores(net, held_out)
+                    score = gan_step_score(*held)
+                    if score is not None and (chosen is None or score < chosen):
+                        chosen = score
+                        save_checkpoint({"net": net.state_dict(), "step": step, "score": score}, chosen_path)
+                    marks = [f"{v:.4f}" for v in held]
+                else:
+                    marks = [f"{set5_psnr(net, args.data):.3f}" if step % 500 == 0 else ""]
+                append_row(curve, [step, *(f"{v:.5g}" for v in mean), *marks, f"{time.time() - start:.0f}"])
                 print(f"step {step}: " + " ".join(f"{c} {v:.4g}" for c, v in zip(columns, mean))
-                      + (f" set5 {psnr} dB" if psnr else ""), flush=True)
+                      + "".join(f" {c} {v}" for c, v in zip(scores, marks) if v), flush=True)
             save_now_and_then()
         checkpoint()
 
     if args.export or step >= steps:
+        if gan and chosen_path.exists():  # the step chosen on the held-out photos, not the last one
+            best = torch.load(chosen_path, weights_only=True)
+            net.load_state_dict(best["net"])
+            step = int(best["step"])
         export(args.stage, net, step)
 
 
