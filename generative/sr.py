@@ -2,7 +2,8 @@
 
 Training form: every 3x3 conv has a parallel 1x1 conv and, where shapes allow, an identity branch;
 :meth:`SRNet.reparameterised` merges the branches into one plain 3x3 conv each (exactly: all
-branches are linear and see the same zero-padded input), so inference costs a plain 3x3 CNN.
+branches are linear and see the same zero-padded input), so inference costs a plain 3x3 CNN. The
+collapsed training form does that merge differentiably at every step, so training costs one conv per layer too.
 Net: 3x3 head, ``blocks`` 3x3 body convs with PReLU, a 3x3 tail to 3 x 2 x 2 channels, pixel
 shuffle, plus the bilinear upsampling of the input (the net learns the residual).
 
@@ -25,44 +26,57 @@ SCALE = 2
 
 
 class RepConv(nn.Module):
-    """A 3x3 conv; in training form plus a parallel 1x1 conv and an identity (when c_in == c_out)."""
+    """A 3x3 conv; in training form plus a parallel 1x1 conv and an identity (when c_in == c_out).
 
-    def __init__(self, c_in: int, c_out: int, deploy: bool = False) -> None:
+    A ``collapsed`` training form (SESR's collapsed training) runs one 3x3 conv whose kernel :meth:`kernel` builds
+    from the branch parameters at each call: the same function, and the same gradients for every branch parameter,
+    for the cost of one plain conv."""
+
+    def __init__(self, c_in: int, c_out: int, deploy: bool = False, collapsed: bool = False) -> None:
         super().__init__()
         self.conv3 = nn.Conv2d(c_in, c_out, 3, padding=1)
         self.deploy = deploy
         if not deploy:
             self.conv1 = nn.Conv2d(c_in, c_out, 1)
             self.identity = c_in == c_out
+            self.collapsed = collapsed
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.conv3(x)
-        if not self.deploy:
-            y = y + self.conv1(x) + (x if self.identity else 0)
-        return y
+        if self.deploy:
+            return self.conv3(x)
+        if self.collapsed:
+            return F.conv2d(x, *self.kernel(), padding=1)
+        y = self.conv3(x) + self.conv1(x)
+        return y + x if self.identity else y
+
+    def kernel(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(weight, bias) of the single 3x3 conv equal to the sum of the branches, differentiable in their parameters."""
+        if self.deploy:
+            return self.conv3.weight, self.conv3.bias
+        weight = self.conv3.weight + F.pad(self.conv1.weight, (1, 1, 1, 1))
+        if self.identity:
+            eye = torch.eye(weight.shape[0], dtype=weight.dtype, device=weight.device)
+            weight = weight + F.pad(eye[:, :, None, None], (1, 1, 1, 1))
+        return weight, self.conv3.bias + self.conv1.bias
 
     @torch.no_grad()
     def merged(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(weight, bias) of the single 3x3 conv equal to the sum of the branches."""
-        weight, bias = self.conv3.weight.clone(), self.conv3.bias.clone()
-        if not self.deploy:
-            weight[:, :, 1, 1] += self.conv1.weight[:, :, 0, 0]
-            bias += self.conv1.bias
-            if self.identity:
-                weight[:, :, 1, 1] += torch.eye(weight.shape[0], dtype=weight.dtype, device=weight.device)
-        return weight, bias
+        """:meth:`kernel`'s (weight, bias) as new tensors outside autograd."""
+        weight, bias = self.kernel()
+        return weight.clone(), bias.clone()
 
 
 class SRNet(nn.Module):
-    """(N, 3, h, w) RGB in [0, 1] -> (N, 3, 2h, 2w); ``deploy=True`` builds the merged inference form."""
+    """(N, 3, h, w) RGB in [0, 1] -> (N, 3, 2h, 2w); ``deploy=True`` builds the merged inference form, ``collapsed=True``
+    the training form that runs each RepConv as one conv (same parameters and state dict as the branch form)."""
 
-    def __init__(self, channels: int = 32, blocks: int = 4, deploy: bool = False) -> None:
+    def __init__(self, channels: int = 32, blocks: int = 4, deploy: bool = False, collapsed: bool = False) -> None:
         super().__init__()
         self.config = {"channels": channels, "blocks": blocks}
-        self.head = RepConv(3, channels, deploy)
-        self.body = nn.ModuleList(RepConv(channels, channels, deploy) for _ in range(blocks))
+        self.head = RepConv(3, channels, deploy, collapsed)
+        self.body = nn.ModuleList(RepConv(channels, channels, deploy, collapsed) for _ in range(blocks))
         self.acts = nn.ModuleList(nn.PReLU(channels) for _ in range(blocks + 1))
-        self.tail = RepConv(channels, 3 * SCALE * SCALE, deploy)
+        self.tail = RepConv(channels, 3 * SCALE * SCALE, deploy, collapsed)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.acts[0](self.head(x))
@@ -81,8 +95,9 @@ class SRNet(nn.Module):
         """The deploy form: each RepConv merged into one 3x3 conv; same outputs up to float rounding."""
         deploy = SRNet(**self.config, deploy=True).to(self.head.conv3.weight.device)
         for src, dst in zip([self.head, *self.body, self.tail], [deploy.head, *deploy.body, deploy.tail]):
-            dst.conv3.weight.copy_(src.merged()[0])
-            dst.conv3.bias.copy_(src.merged()[1])
+            weight, bias = src.merged()
+            dst.conv3.weight.copy_(weight)
+            dst.conv3.bias.copy_(bias)
         deploy.acts.load_state_dict(self.acts.state_dict())
         return deploy.eval()
 

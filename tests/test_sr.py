@@ -57,6 +57,37 @@ def test_reparameterised_net_equals_training_form():
     assert (expected - skip).abs().mean() > 1e-2  # the net adds a real residual to its bilinear skip
 
 
+def test_collapsed_training_form_computes_the_same_function_and_gradients():
+    torch.manual_seed(2)
+    branches = SRNet(channels=16, blocks=3)
+    with torch.no_grad():  # every branch matters: 1x1 weights as large as the 3x3 ones
+        for conv in [branches.head, *branches.body, branches.tail]:
+            conv.conv1.weight.normal_(0, 0.3)
+            conv.conv1.bias.normal_(0, 0.1)
+    collapsed = SRNet(channels=16, blocks=3, collapsed=True)
+    collapsed.load_state_dict(branches.state_dict())
+    x, target = torch.rand(2, 3, 19, 27), torch.rand(2, 3, 38, 54)
+    with torch.no_grad():
+        torch.testing.assert_close(collapsed(x), branches(x), rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(collapsed.reparameterised()(x), branches(x), rtol=1e-5, atol=1e-5)
+        channels_last = x.contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(collapsed.to(memory_format=torch.channels_last)(channels_last), branches(x),
+                                   rtol=1e-5, atol=1e-5)
+    # gradients in float64: in float32 a rounding difference can flip a PReLU or L1 kink and move one gradient by 1e-4
+    x, target = x.double(), target.double()
+    outputs = []
+    for net in (branches.double(), collapsed.double()):
+        y = net(x)
+        torch.nn.functional.l1_loss(y, target).backward()
+        outputs.append(y.detach())
+    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-5, atol=1e-5)
+    grads = [dict((n, p.grad) for n, p in net.named_parameters()) for net in (branches, collapsed)]
+    assert grads[0].keys() == grads[1].keys() and any(".conv1." in n for n in grads[0])
+    for name, grad in grads[0].items():
+        assert grad.abs().max() > 0, name  # every branch parameter is trained, in both forms
+        torch.testing.assert_close(grads[1][name], grad, rtol=1e-5, atol=1e-5, msg=name)
+
+
 def test_api_shape_dtype_and_bad_arrays():
     up = random_upscaler()
     out = up(scene(37)[:, :29])

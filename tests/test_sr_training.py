@@ -40,3 +40,66 @@ def test_held_out_scores(data, tmp_path):
     expected = np.mean([psnr_y(bicubic_x2(downscale_x2(hr)), hr) for hr in map(crop_even, held_out[:3])])
     assert bicubic == pytest.approx(expected)
     assert 10 < psnr < 60 and 0.2 < sharp < 2
+
+
+def test_batches_have_the_patch_size_asked_for_and_lr_is_the_protocol_downscale(data, tmp_path):
+    images, _ = datasets.load_sr_photos(str(data), tmp_path)
+    for patch in (64, 128):
+        lr, hr = train.sample_batch(images, 3, patch, np.random.default_rng(0))
+        assert lr.shape == (3, 3, patch // 2, patch // 2) and hr.shape == (3, 3, patch, patch)
+        hr0 = (hr[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        np.testing.assert_array_equal((lr[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8),
+                                      downscale_x2(hr0))
+
+
+def test_cosine_schedule_runs_from_the_peak_to_two_percent_over_the_horizon():
+    rates = [train.cosine_rate(step, 1000, 5e-4) for step in range(0, 1001, 100)]
+    assert rates[0] == pytest.approx(5e-4) and rates[-1] == pytest.approx(1e-5)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert train.cosine_rate(1500, 1000, 5e-4) == pytest.approx(1e-5)  # past the horizon it stays at the floor
+
+
+def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, monkeypatch):
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    exported = []
+    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe: exported.append((stage, step, dict(recipe))))
+    cache = tmp_path / "cache"
+    common = ["--data", str(data), "--checkpoints", str(cache), "--threads", "1", "--channels", "8", "--blocks", "1"]
+    train.main([*common, "--patch", "32", "--batch", "2", "--steps", "3", "--lr", "1e-3", "--channels-last"])
+    ckpt = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
+    assert ckpt["step"] == 3 and ckpt["config"] == {"channels": 8, "blocks": 1}
+    assert ckpt["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 3}
+    assert exported == [("psnr", 3, ckpt["recipe"])]
+    assert (tmp_path / "curves" / "train-sr-psnr-c8b1.csv").read_text().startswith("step,l1,lr,set5_psnr")
+    net = SRNet(channels=8, blocks=1)
+    net.load_state_dict(ckpt["net"])
+    assert any(n.endswith("conv1.weight") and p.abs().sum() > 0 for n, p in ckpt["net"].items())
+    train.main([*common, "--steps", "5"])  # a longer horizon: resumes with the saved patch, batch and lr
+    again = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
+    assert again["step"] == 5 and again["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 5}
+    assert not torch.equal(again["net"]["head.conv3.weight"], ckpt["net"]["head.conv3.weight"])
+    assert exported[-1][:2] == ("psnr", 5)
+
+
+def test_training_refuses_what_it_cannot_do(data, tmp_path):
+    common = ["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1"]
+    with pytest.raises(SystemExit, match="nothing to export"):
+        train.main([*common, "--channels", "8", "--export"])
+    with pytest.raises(SystemExit, match="even"):
+        train.main([*common, "--channels", "8", "--patch", "33"])
+    if "sr-x2-psnr" in train.read_manifest():  # the shipped net's size continues from the shipped weights
+        with pytest.raises(SystemExit, match="give --steps beyond"):
+            train.main([*common, "--steps", "100"])
+
+
+@pytest.mark.skipif("sr-x2-gan" not in train.read_manifest(), reason="no shipped SR GAN")
+def test_gan_stage_continues_the_shipped_gan(data, tmp_path, monkeypatch):
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    exported = []
+    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe: exported.append((stage, step)))
+    done = train.read_manifest()["sr-x2-gan"]["trained_steps"]
+    train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--stage", "gan",
+                "--patch", "32", "--batch", "2", "--steps", str(done + 2)])
+    ckpt = torch.load(tmp_path / "sr-gan.pt", weights_only=True)
+    assert ckpt["step"] == done + 2 and "d" in ckpt and "continued from the shipped" in ckpt["recipe"]["origin"]
+    assert exported == [("gan", done + 2)]  # no held-out choice yet (that comes every 100 steps): the last step
