@@ -92,6 +92,15 @@ def test_training_refuses_what_it_cannot_do(data, tmp_path):
             train.main([*common, "--steps", "100"])
 
 
+def test_from_scratch_trains_the_shipped_size_from_step_0(data, tmp_path, monkeypatch):
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    monkeypatch.setattr(train, "export", lambda *a: None)
+    train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--from-scratch",
+                "--patch", "32", "--batch", "2", "--steps", "2"])
+    ckpt = torch.load(tmp_path / "sr-psnr.pt", weights_only=True)
+    assert ckpt["step"] == 2 and ckpt["config"] == train.CONFIG and "origin" not in ckpt["recipe"]
+
+
 @pytest.mark.skipif("sr-x2-gan" not in train.read_manifest(), reason="no shipped SR GAN")
 def test_gan_stage_continues_the_shipped_gan(data, tmp_path, monkeypatch):
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")

@@ -20,7 +20,8 @@ it keeps the one whose sharpness is closest to the originals' (:func:`gan_step_s
 Runs are named ``sr-<stage>`` for the shipped size (32 channels, 4 blocks), else ``sr-<stage>-c<C>b<B>``:
 checkpoints ``<run>.pt`` go to ``--checkpoints`` every 3 minutes and a rerun resumes there, with the recipe
 (``--patch``, ``--batch``, ``--lr``, ``--steps``) saved in it unless given again; without a checkpoint, a run of the
-shipped net's size continues from the shipped weights (fresh optimiser), any other starts at step 0.
+shipped net's size continues from the shipped weights (fresh optimiser) unless ``--from-scratch``, any other
+starts at step 0.
 The training curve goes to ``bench/results/train-<run>.csv``.
 """
 
@@ -211,6 +212,8 @@ def command_line() -> argparse.ArgumentParser:
     cli.add_argument("--lr", type=float, default=None, help=f"psnr stage: peak learning rate (default {RECIPE['lr']})")
     cli.add_argument("--steps", type=int, default=None, help="total steps; for psnr the cosine schedule's horizon")
     cli.add_argument("--channels-last", action="store_true", help="run the net and batches channels-last")
+    cli.add_argument("--from-scratch", action="store_true",
+                     help="psnr stage without a checkpoint: start at step 0 even at the shipped net's size")
     return cli
 
 
@@ -242,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             d.load_state_dict(ckpt["d"])
         step = int(ckpt["step"])
         print(f"{name}: resuming after step {step}")
-    elif own.get("config") == config:
+    elif own.get("config") == config and not (args.from_scratch and not gan):
         net = training_form(load_file(WEIGHTS_DIR / f"sr-x2-{args.stage}.safetensors"), config)
         step = int(own["trained_steps"])
         if step >= recipe["steps"]:
