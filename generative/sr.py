@@ -111,13 +111,14 @@ class Upscaler(nn.Module):
         self.net = SRNet(channels, blocks, deploy).to(memory_format=torch.channels_last)
 
     @torch.no_grad()
-    def forward(self, img: np.ndarray, tile: int = 256, overlap: int = 8,
+    def forward(self, img: np.ndarray, tile: int = 256, overlap: int | None = None,
                 progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """(H, W, 3) uint8 -> (2H, 2W, 3) uint8. ``tile`` and ``overlap`` are in input pixels;
-        with ``overlap`` >= the receptive radius, tiled output equals untiled up to float rounding.
+        """(H, W, 3) uint8 -> (2H, 2W, 3) uint8. ``tile`` and ``overlap`` are in input pixels; ``overlap`` defaults
+        to the net's receptive radius, with which tiled output equals untiled up to float rounding.
         ``progress(done, total)`` is called after each tile."""
         if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 image, got {img.shape} {img.dtype}")
+        overlap = self.net.receptive_radius if overlap is None else overlap
         if tile < 1 or overlap < 0:
             raise ValueError("tile must be >= 1 and overlap >= 0")
         device = next(self.parameters()).device

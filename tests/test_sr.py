@@ -110,6 +110,18 @@ def test_tiled_equals_untiled_and_progress_is_reported():
     assert np.abs(whole.astype(int) - no_overlap.astype(int)).max() > 1  # the overlap is what makes them equal
 
 
+def test_tiles_of_a_deeper_net_overlap_by_its_receptive_radius_by_default():
+    torch.manual_seed(3)
+    up = Upscaler(channels=8, blocks=9)  # receptive radius 12 input pixels
+    with torch.no_grad():
+        for p in up.parameters():
+            p.mul_(3)  # a strong response to far pixels, so that a too small overlap shows
+    img = scene(120)
+    whole = up(img, tile=1000)
+    assert np.abs(whole.astype(int) - up(img, tile=30).astype(int)).max() <= 1
+    assert np.abs(whole.astype(int) - up(img, tile=30, overlap=8).astype(int)).max() > 1
+
+
 def test_metrics():
     hr = crop_even(scene(101))
     assert hr.shape == (100, 100, 3)

@@ -19,7 +19,7 @@ MODELS = ("sr-x2-psnr", "sr-x2-gan")
 LABELS = ("Bicubic", "PSNR net", "GAN net")
 MAX_PIXELS = 2_000_000  # input; the outputs are 4x that, shown as lossless WebP (see ui.atomic_cache: fast to write)
 MIN_SIDE = 8
-TILE, OVERLAP = 256, 8
+TILE = 256  # input pixels per tile; the overlap between tiles is the net's receptive radius
 ZOOM_PX = 256
 # Where the shipped GAN net differs most from bicubic on the first example (busiest_centre, 64-pixel window): the
 # tab opens zoomed there; a new photo gets its own.
@@ -49,7 +49,7 @@ def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
     for k, (net, label) in enumerate(zip(_nets(), LABELS[1:])):
         def report(done: int, total: int, k: int = k, label: str = label) -> None:
             progress((k * total + done) / (len(MODELS) * total), desc=f"{label}: tile {done} of {total}")
-        outputs.append(net(img, tile=TILE, overlap=OVERLAP, progress=report))
+        outputs.append(net(img, tile=TILE, progress=report))
     return outputs
 
 
