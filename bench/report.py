@@ -126,6 +126,17 @@ def latency(r: dict) -> list[str]:
             "less than the wait."]
 
 
+def browser_latency(r: dict) -> list[str]:
+    load = r["load_average_1_5_15"]
+    rows = [[a["action"], f"{a['first_call_ms']:.0f} ms", f"{a['median_ms']:.0f} ms", f"{a['p90_ms']:.0f} ms"]
+            for a in r["actions"]]
+    return [f"What a person waits in Chromium, from the click or the chosen file until every new output picture has "
+            f"loaded (`python -m bench.browser_latency`; {r['actions'][0]['n']} calls per action after the untimed "
+            f"first ones, inputs alternating). Load average (1 min) {load['start'][0]} at the start, {load['end'][0]} "
+            "at the end. Goal: median ≤ 300 ms per action, ≤ 1 s for the 512 × 512 upscale.", "",
+            *_table(["action", "first call", "median", "p90"], rows)]
+
+
 def load(r: dict) -> list[str]:
     rows = [[f"`{e['api_name']}`", e["calls"], e["errors"], e["most_processing_at_once"], f"{e['median_ms']:.0f} ms",
              f"{e['p90_ms']:.0f} ms"] for e in r["endpoints"]]
@@ -151,6 +162,7 @@ SECTIONS: list[tuple[str, str, Callable[[dict], list[str]]]] = [
     ("CycleGAN, horse ↔ zebra", "cyclegan", cyclegan),
     ("2x super-resolution", "sr", sr),
     ("Latency of every tab", "latency", latency),
+    ("Latency in the browser", "browser_latency", browser_latency),
     ("Load", "load", load),
     ("As a Hugging Face Space", "spaces", spaces),
 ]

@@ -1,0 +1,156 @@
+"""Each tab's main action timed in Chromium, as a person sees it: ``python -m bench.browser_latency [--repeats 10]``.
+
+Starts ``python app.py``, opens it in Debian's Chromium (Playwright) and, per action, times from the click (or the
+file chosen in an upload box) until every output picture has a new source and has finished loading in the page:
+the request, the run, the outputs' encoding and transfer, and the browser's decoding. Inputs alternate between two
+values so that each call really draws something new (an unchanged picture would keep its address). Completion is
+polled once per animation frame, so a figure includes up to one frame (about 16 ms) of polling.
+
+``bench.latency`` times the same work with gradio_client, whose SSE loop polls every 50 ms and which downloads
+each output file in turn over a fresh connection; a browser streams the result and fetches pictures in parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from bench.actions import ROOT, running_app
+from bench.common import write
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SOURCES = "(sels) => sels.map(s => [...document.querySelectorAll(s)].map(i => i.currentSrc || i.src).join())"
+SHOWN = """([sels, before]) => sels.every((s, k) => {
+  const imgs = [...document.querySelectorAll(s)];
+  return imgs.length > 0 && imgs.map(i => i.currentSrc || i.src).join() !== before[k]
+         && imgs.every(i => i.complete && i.naturalWidth > 0);
+})"""
+
+
+@dataclass(frozen=True)
+class BrowserAction:
+    """A tab (and sub-tab), what the user does (``act(page, i)`` for the i-th call; alternate inputs) and the
+    pictures it changes."""
+
+    name: str
+    tab: str
+    act: Callable[[object, int], None]
+    outputs: tuple[str, ...]
+    subtab: str | None = None
+
+
+def click(selector: str) -> Callable[[object, int], None]:
+    return lambda page, i: page.click(selector)
+
+
+def choose(selector: str, labels: tuple[str, str]) -> Callable[[object, int], None]:
+    """Pick one of two radio choices in turn."""
+    return lambda page, i: page.locator(selector).get_by_label(labels[i % 2], exact=True).check()
+
+
+def upload(selector: str, files: tuple[Path, Path]) -> Callable[[object, int], None]:
+    """Choose one of two files in turn in an image upload box (its upload event runs the action)."""
+    return lambda page, i: page.locator(f"{selector} input[type=file]").set_input_files(str(files[i % 2]))
+
+
+def mirrored(name: str, folder: Path) -> Path:
+    """A left-right mirror of an asset photo, written to ``folder``: a second input of the same size."""
+    path = folder / f"mirrored-{name}"
+    Image.fromarray(np.asarray(Image.open(ROOT / "assets" / name))[:, ::-1]).save(path)
+    return path
+
+
+def actions(folder: Path) -> list[BrowserAction]:
+    """The timed actions; ``folder`` receives generated second inputs."""
+    asset = ROOT / "assets"
+    sr_out = tuple(f"#sr-out-{k} img" for k in range(3))
+    return [
+        BrowserAction("GMM playground: pick a preset", "GMM playground",
+                      choose("#gmm-presets", ("blobs", "moons")), ("#gmm-canvas img",)),
+        BrowserAction("VAE latent slider: upload a digit (encoded at once)", "VAE latent slider",
+                      upload("#vae-upload", (asset / "digit_two.png", asset / "digit_five.png")),
+                      ("#vae-seen img",), subtab="Upload"),
+        BrowserAction("GAN lab (2-D): Step (50 iterations) and redraw", "GAN lab (2-D)",
+                      click("#gan2d-step"), ("#gan2d-canvas img",)),
+        BrowserAction("This person does not exist: New faces (8)", "This person does not exist",
+                      click("#faces-new"), ("#faces-gallery img",)),
+        BrowserAction("Horse to zebra: upload a photo (256 px, there and back)", "Horse to zebra",
+                      upload("#cyclegan-upload", (asset / "horses_nokota.jpg", mirrored("horses_nokota.jpg", folder))),
+                      ("#cyclegan-change img", "#cyclegan-heatmap img")),
+        BrowserAction("2x super-resolution: upload a photo (three methods)", "2x super-resolution",
+                      upload("#sr-upload", (asset / "sr_coffee.png", mirrored("sr_coffee.png", folder))), sr_out),
+        BrowserAction("2x super-resolution: upload a 512 × 512 photo", "2x super-resolution",
+                      upload("#sr-upload", (asset / "astronaut.jpg", mirrored("astronaut.jpg", folder))), sr_out),
+    ]
+
+
+def time_action(page, action: BrowserAction, i: int, timeout_ms: float = 120_000) -> float:
+    """Seconds from the user's act until every output picture is new and loaded."""
+    before = page.evaluate(SOURCES, list(action.outputs))
+    start = time.perf_counter()
+    action.act(page, i)
+    page.wait_for_function(SHOWN, arg=[list(action.outputs), before], timeout=timeout_ms)
+    return time.perf_counter() - start
+
+
+def open_tab(page, action: BrowserAction) -> None:
+    page.get_by_role("tab", name=action.tab).click()
+    if action.subtab:
+        page.get_by_role("tab", name=action.subtab, exact=True).click()  # only the shown tab's sub-tabs count
+    page.wait_for_timeout(1500)  # the tab's first-visit example arrives before the timed calls
+
+
+def measure(url: str, repeats: int, warmup: int) -> list[dict]:
+    """Per action: the first call (loads its model), then the median and p90 of ``repeats`` more."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("tab", name="GMM playground").wait_for(timeout=60_000)
+        for action in actions(Path(tmp)):
+            open_tab(page, action)
+            calls = [time_action(page, action, i) for i in range(warmup + repeats)]
+            times = calls[warmup:]
+            rows.append({"action": action.name, "first_call_ms": round(1000 * calls[0], 1),
+                         "median_ms": round(1000 * statistics.median(times), 1),
+                         "p90_ms": round(1000 * float(np.percentile(times, 90)), 1), "n": len(times)})
+            print(f"{action.name:<58} first {rows[-1]['first_call_ms']:>7.0f} ms  median "
+                  f"{rows[-1]['median_ms']:>6.0f} ms  p90 {rows[-1]['p90_ms']:>6.0f} ms", flush=True)
+        browser.close()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Measure, print, write ``bench/results/browser_latency.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2, help="untimed calls per action first (models load)")
+    args = parser.parse_args(argv)
+    load_start = os.getloadavg()
+    with running_app(port=7874) as (url, cold_start, _):
+        rows = measure(url, args.repeats, args.warmup)
+    result = {"cold_start_s": round(cold_start, 2), "actions": rows,
+              "load_average_1_5_15": {"start": [round(x, 2) for x in load_start],
+                                      "end": [round(x, 2) for x in os.getloadavg()]}}
+    print(f"load average (1, 5, 15 min) at the start {result['load_average_1_5_15']['start']}, "
+          f"at the end {result['load_average_1_5_15']['end']}")
+    write("browser_latency", result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
