@@ -2,8 +2,10 @@
 
     python -m bench.faces_speed --threads 1
 
-Compares the default (contiguous) memory format with channels_last, for each recipe, from the shipped
-weights on random faces. Figures go to bench/results/faces-speed.json.
+For each recipe, in the default (contiguous) memory format and in channels_last, from freshly built networks
+on random faces. The candidates take turns, one step each per round, so that a changing load on a busy machine
+hits them alike; 16 timed steps hold one lazy R1 step (every 16 steps) in the recipes with R1.
+Figures go to bench/results/faces-speed.json.
 """
 
 from __future__ import annotations
@@ -16,35 +18,43 @@ import torch
 from bench.common import write
 from generative.train.faces import RECIPES, Trainer
 
+FORMATS = ("contiguous", "channels_last")
 
-def steps_per_second(recipe: str, channels_last: bool, steps: int, warmup: int = 3) -> float:
-    """Training steps per second of ``recipe`` on random images (speed does not depend on the data)."""
-    trainer = Trainer(RECIPES[recipe])
-    if channels_last:
-        trainer.channels_last()
+
+def steps_per_second(candidates: dict[str, Trainer], steps: int, warmup: int = 3) -> dict[str, float]:
+    """Training steps per second of each trainer on random images (speed does not depend on the data), interleaved."""
     gen = torch.Generator().manual_seed(0)
     real = torch.rand(32, 3, 64, 64, generator=gen) * 2 - 1
-    for _ in range(warmup):
-        trainer.step(real, gen)
-    start = time.perf_counter()
-    for _ in range(steps):
-        trainer.step(real, gen)
-    return steps / (time.perf_counter() - start)
+    seconds = dict.fromkeys(candidates, 0.0)
+    for round_ in range(warmup + steps):
+        for name, trainer in candidates.items():
+            start = time.perf_counter()
+            trainer.step(real, gen)
+            if round_ >= warmup:
+                seconds[name] += time.perf_counter() - start
+    return {name: round(steps / s, 3) for name, s in seconds.items()}
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Measure every recipe in both memory formats; print a table and write JSON."""
+    """Measure the chosen recipes in the chosen memory formats; print a table and write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=16)
+    parser.add_argument("--recipes", nargs="+", choices=sorted(RECIPES), default=list(RECIPES))
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    rows = {f"{recipe}{'_channels_last' if cl else ''}": round(steps_per_second(recipe, cl, args.steps), 3)
-            for recipe in RECIPES for cl in (False, True)}
-    print(f"steps per second, batch 32, {args.threads} thread(s), {args.steps} timed steps each")
+    candidates = {}
+    for recipe in args.recipes:
+        for form in args.formats:
+            trainer = candidates[f"{recipe}{'_channels_last' if form == 'channels_last' else ''}"] = Trainer(RECIPES[recipe])
+            if form == "channels_last":
+                trainer.channels_last()
+    rows = steps_per_second(candidates, args.steps)
+    print(f"steps per second, batch 32, {args.threads} thread(s), {args.steps} timed steps each, interleaved")
     for name, value in rows.items():
         print(f"{name:24s} {value:.3f}")
-    path = write("faces-speed", {"threads": args.threads, "batch": 32, "timed_steps": args.steps,
+    path = write("faces-speed", {"threads": args.threads, "batch": 32, "timed_steps": args.steps, "interleaved": True,
                                  "steps_per_second": rows})
     print(f"wrote {path}")
     return rows

@@ -4,11 +4,12 @@
 
 Hinge loss, spectral normalisation in D, DiffAugment (colour, translation and, in the "base" recipe, cutout)
 on every image D sees, horizontal flips of the real faces, an exponential moving average of G's weights
-(the exported generator), and in the "r1" recipe a lazy R1 penalty on real images. Checkpoints go to
-``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint, from the shipped
-weights). The learning curve gets an FID row (``--fid-n`` faces vs as many holdout faces) every
-``--fid-every`` minutes and at the end. ``--export`` writes the checkpoint as ``weights/faces-gan*.safetensors``
-(the generator with its average w for truncation) with manifest entries.
+(the exported generator), and in the "r1" recipe a lazy R1 penalty on real images; the other recipes
+(:data:`RECIPES`) add measures against mode collapse. Checkpoints go to ``--checkpoints`` every few minutes;
+a rerun resumes there (or, without a checkpoint, from the shipped weights, which every recipe's networks
+start from with the shipped function: see :func:`warm_start`). The learning curve gets an FID row (``--fid-n``
+faces vs as many holdout faces) every ``--fid-every`` minutes and at the end. ``--export`` writes the checkpoint
+as ``weights/faces-gan*.safetensors`` (the generator with its average w for truncation) with manifest entries.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from __future__ import annotations
 import argparse
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
+from torch import nn
+from torch.nn.utils import parametrize
 
+import generative
 from generative.datasets import load_faces
 from generative.faces import Discriminator, Generator
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
-from generative.weights import WEIGHTS_DIR, read_manifest, save_model
+from generative.weights import WeightsError, read_manifest, save_model
 
 CONFIG_G = {"z_dim": 128, "width": 32}
 CONFIG_D = {"width": 32}
@@ -35,7 +38,7 @@ CONFIG_D = {"width": 32}
 
 @dataclass(frozen=True)
 class Recipe:
-    """What a training step does: learning rates, Adam betas, augmentation, R1 penalty."""
+    """What a training step does: networks, loss, learning rates, Adam betas, augmentation, R1 penalty, EMA."""
 
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -43,11 +46,37 @@ class Recipe:
     cutout: bool = True  # DiffAugment's cutout (colour and translation are always on)
     r1_gamma: float = 0.0  # R1 gradient penalty on real images, gamma / 2 * |grad D|^2
     r1_every: int = 16  # lazy regularisation (StyleGAN2): the penalty every this many steps, scaled up
+    loss: str = "hinge"  # or "logistic": the non-saturating loss of StyleGAN
+    ema_decay: float = 0.999  # G's EMA; half-life ln 2 / (1 - decay) steps: 690 at 0.999, 140 at 0.995
+    mapping_blocks: int = 0  # residual MLP blocks z -> w in G (generative.faces.MappingBlock)
+    minibatch_std: bool = False  # minibatch standard deviation feature map before D's last conv
+    spectral_norm: bool = True  # spectral normalisation of D's layers
+
+    @property
+    def config_g(self) -> dict:
+        """The generator's constructor arguments."""
+        return {**CONFIG_G, "mapping_blocks": self.mapping_blocks}
+
+    @property
+    def config_d(self) -> dict:
+        """The discriminator's constructor arguments."""
+        return {**CONFIG_D, "minibatch_std": self.minibatch_std, "spectral_norm": self.spectral_norm}
 
 
+_R1 = Recipe(cutout=False, r1_gamma=0.05)
+_R1_EMA = replace(_R1, ema_decay=0.995)
 RECIPES = {
-    "base": Recipe(),
-    "r1": Recipe(cutout=False, r1_gamma=0.05),
+    "base": Recipe(),  # hinge loss, spectral-norm D, DiffAugment colour + translation + cutout
+    "r1": _R1,  # base without cutout, with a lazy R1 penalty (gamma 0.05) on top of spectral norm
+    "r1-ema": _R1_EMA,  # r1 with a 5x shorter EMA, so that a run of a few hundred steps shows in the EMA generator
+    "mbstd": replace(_R1_EMA, minibatch_std=True),  # r1-ema + minibatch std in D: D sees how much a group of faces varies
+    "mapping": replace(_R1_EMA, mapping_blocks=4),  # r1-ema + a mapping network z -> w of 4 residual MLP blocks (8 layers)
+    # StyleGAN2-like: D without spectral norm, non-saturating loss, lazy R1 gamma 0.0256 (0.0002 * 64^2 / 32), mbstd, mapping
+    "sg2": replace(_R1_EMA, loss="logistic", spectral_norm=False, r1_gamma=0.0256, minibatch_std=True, mapping_blocks=4),
+}
+LOSSES = {  # (D's loss on its logits for real and fake, G's loss on D's logits for fake)
+    "hinge": (lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(), lambda fake: -fake.mean()),
+    "logistic": (lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(), lambda fake: F.softplus(-fake).mean()),
 }
 
 
@@ -72,16 +101,24 @@ def diff_augment(x: torch.Tensor, gen: torch.Generator, cutout: bool = True) -> 
     return x * (~inside[:, None]).float()
 
 
+def ema_update(ema: nn.Module, net: nn.Module, decay: float) -> None:
+    """Move each parameter of ``ema`` toward ``net``'s: p_ema <- decay * p_ema + (1 - decay) * p."""
+    with torch.no_grad():
+        for p_ema, p in zip(ema.parameters(), net.parameters(), strict=True):
+            p_ema.lerp_(p, 1 - decay)
+
+
 @dataclass
 class Trainer:
     """G, D, the EMA copy of G, their optimisers and the recipe; :meth:`step` runs one training step."""
 
     recipe: Recipe
-    g: Generator = field(default_factory=lambda: Generator(**CONFIG_G))
-    d: Discriminator = field(default_factory=lambda: Discriminator(**CONFIG_D))
     step_count: int = 0
+    g: Generator = field(init=False)
+    d: Discriminator = field(init=False)
 
     def __post_init__(self) -> None:
+        self.g, self.d = Generator(**self.recipe.config_g), Discriminator(**self.recipe.config_d)
         self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.recipe.lr_g, betas=(0.0, self.recipe.beta2))
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.recipe.lr_d, betas=(0.0, self.recipe.beta2))
@@ -103,20 +140,19 @@ class Trainer:
         penalise = r.r1_gamma > 0 and self.step_count % r.r1_every == 0
         real = real.detach().requires_grad_(penalise)
         d_real, d_fake = self.d(diff_augment(real, gen, r.cutout)), self.d(diff_augment(fake.detach(), gen, r.cutout))
-        d_loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        loss_d, loss_g = LOSSES[r.loss]
+        d_loss = loss_d(d_real, d_fake)
         if penalise:
             (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
             d_loss = d_loss + r.r1_every * r.r1_gamma / 2 * grad.square().sum((1, 2, 3)).mean()
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
-        g_loss = -self.d(diff_augment(fake, gen, r.cutout)).mean()
+        g_loss = loss_g(self.d(diff_augment(fake, gen, r.cutout)))
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        with torch.no_grad():
-            for p_ema, p in zip(self.g_ema.parameters(), self.g.parameters()):
-                p_ema.lerp_(p, 1 - 0.999)
+        ema_update(self.g_ema, self.g, r.ema_decay)
         self.step_count += 1
         return [float(d_loss.detach()), float(g_loss.detach()), float(d_real.detach().mean()),
                 float(d_fake.detach().mean())]
@@ -130,19 +166,65 @@ def real_batch(faces: torch.Tensor, size: int, gen: torch.Generator) -> torch.Te
     return real
 
 
-def resume(trainer: Trainer, ckpt_path: Path) -> None:
-    """Load the checkpoint if there is one, else the shipped weights (fresh optimiser state), else nothing."""
+def _weighted_layers(d: Discriminator) -> list[nn.Module]:
+    return [m for m in d.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def _copy_padded(target: torch.Tensor, source: torch.Tensor) -> None:
+    """``source`` into the leading part of each dimension of ``target``, zeros elsewhere."""
+    target.zero_()
+    target[tuple(slice(0, size) for size in source.shape)] = source
+
+
+@torch.no_grad()
+def warm_start_discriminator(d: Discriminator, source: Discriminator) -> None:
+    """Give ``d`` the function of ``source`` (in eval mode), a spectral-norm D without minibatch std, whatever
+    ``d``'s options: the minibatch-std channel's weights start at zero, and a layer without spectral norm takes
+    the normalised weights W / sigma."""
+    source.eval()
+    for target, layer in zip(_weighted_layers(d), _weighted_layers(source), strict=True):
+        if parametrize.is_parametrized(target, "weight"):
+            _copy_padded(target.parametrizations.weight.original, layer.parametrizations.weight.original)
+            power, source_power = target.parametrizations.weight[0], layer.parametrizations.weight[0]
+            power._u.copy_(source_power._u)
+            _copy_padded(power._v, source_power._v)  # v's entries run over input channels first, as the weight's
+        else:
+            _copy_padded(target.weight, layer.weight)  # in eval mode: W / sigma without a power iteration
+        target.bias.copy_(layer.bias)
+
+
+def warm_start(trainer: Trainer) -> None:
+    """Start from the shipped weights (fresh optimiser state) with their function: new mapping blocks are the
+    identity and D's new parts start neutral (:func:`warm_start_discriminator`)."""
+    missing, unexpected = trainer.g.load_state_dict(generative.load("faces-gan", device="cpu").state_dict(), strict=False)
+    if unexpected or any(not key.startswith("mapping_net.") for key in missing):
+        raise WeightsError(f"the shipped generator does not fit recipe {trainer.recipe}: {missing + unexpected}")
+    trainer.g_ema.load_state_dict(trainer.g.state_dict())
+    warm_start_discriminator(trainer.d, generative.load("faces-gan-d", device="cpu"))
+    trainer.step_count = int(read_manifest()["faces-gan"]["trained_steps"])
+
+
+def checkpoint(trainer: Trainer, recipe: str, ckpt_path: Path) -> None:
+    """Save everything :func:`resume` needs to continue the run of ``recipe``."""
+    save_checkpoint({**{k: m.state_dict() for k, m in trainer.modules().items()}, "step": trainer.step_count,
+                     "recipe": recipe}, ckpt_path)
+
+
+def resume(trainer: Trainer, ckpt_path: Path, recipe: str) -> None:
+    """Load the checkpoint if there is one (trained with ``recipe`` or one with the same networks), else the
+    shipped weights (:func:`warm_start`), else nothing."""
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
+        before = RECIPES[ckpt["recipe"]]
+        if (before.config_g, before.config_d) != (trainer.recipe.config_g, trainer.recipe.config_d):
+            raise SystemExit(f"{ckpt_path} holds recipe {ckpt['recipe']!r}, whose networks differ from {recipe!r}'s: "
+                             "pick another --name (or the same recipe)")
         for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
         trainer.step_count = int(ckpt["step"])
         print(f"resuming after step {trainer.step_count}")
     elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
-        trainer.g.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan.safetensors"))
-        trainer.g_ema.load_state_dict(trainer.g.state_dict())
-        trainer.d.load_state_dict(load_file(WEIGHTS_DIR / "faces-gan-d.safetensors"))
-        trainer.step_count = int(read_manifest()["faces-gan"]["trained_steps"])
+        warm_start(trainer)
         print(f"no checkpoint: continuing from the shipped weights after step {trainer.step_count}")
 
 
@@ -160,12 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     cache = start_run(args)
     trainer = Trainer(RECIPES[args.recipe])
     ckpt_path = cache / f"{args.name}.pt"
-    resume(trainer, ckpt_path)
+    resume(trainer, ckpt_path, args.recipe)
     trainer.channels_last()
-
-    def checkpoint() -> None:
-        save_checkpoint({**{k: m.state_dict() for k, m in trainer.modules().items()}, "step": trainer.step_count,
-                         "recipe": args.recipe}, ckpt_path)
 
     if not args.export:
         faces = torch.from_numpy(load_faces(args.data, cache)).permute(0, 3, 1, 2)  # uint8
@@ -174,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         curve = learning_curve(args.name, columns, fresh=trainer.step_count == 0)
         gen = torch.Generator().manual_seed(trainer.step_count)
         start = time.time()
-        save_now_and_then = every(180, checkpoint)
+        save_now_and_then = every(180, lambda: checkpoint(trainer, args.recipe, ckpt_path))
         fid_now_and_then = every(60 * args.fid_every, lambda: measure_fid(trainer, args, cache, curve))
         logs: list[list[float]] = []
         while trainer.step_count < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
@@ -189,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
             save_now_and_then()
             if args.fid_every > 0:
                 fid_now_and_then()
-        checkpoint()
+        checkpoint(trainer, args.recipe, ckpt_path)
         if args.fid_n > 0:
             measure_fid(trainer, args, cache, curve)
 
@@ -225,8 +303,8 @@ def export(trainer: Trainer, recipe: str) -> None:
     common = {"data": "CelebA aligned, first 9,000 images (faces/train_src), 64 x 64 crop, flips",
               "command": f"python -m generative.train.faces --data ../shared/data --recipe {recipe}",
               "trained_steps": trainer.step_count}
-    save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": CONFIG_G, **common})
-    save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": CONFIG_D, **common})
+    save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": trainer.recipe.config_g, **common})
+    save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": trainer.recipe.config_d, **common})
     print(f"exported after {trainer.step_count} steps")
 
 

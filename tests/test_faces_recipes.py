@@ -1,0 +1,173 @@
+"""The face GAN's recipes against mode collapse: minibatch std, mapping blocks, warm starts, EMA, losses, resume."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import generative
+from generative.faces import Discriminator, Generator, MappingBlock, MinibatchStd
+from generative.train.faces import (
+    LOSSES,
+    RECIPES,
+    Trainer,
+    checkpoint,
+    ema_update,
+    resume,
+    warm_start,
+    warm_start_discriminator,
+)
+
+SHIPPED = {"faces-gan", "faces-gan-d"} <= set(generative.available())
+
+
+def _images(n: int, seed: int = 0) -> torch.Tensor:
+    return torch.rand(n, 3, 64, 64, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+def test_minibatch_std_appends_the_spread_of_each_group():
+    x = torch.randn(8, 5, 4, 4, generator=torch.Generator().manual_seed(0))
+    y = MinibatchStd()(x)
+    assert y.shape == (8, 6, 4, 4) and torch.equal(y[:, :5], x)
+    for group in (slice(0, 4), slice(4, 8)):  # groups of 4 consecutive images, one value per group
+        torch.testing.assert_close(y[group, 5], x[group].std(0, unbiased=False).mean().expand(4, 4, 4))
+    # a batch of 6 makes groups of 3; a lone image has no spread
+    torch.testing.assert_close(MinibatchStd()(x[:6])[0, 5, 0, 0], x[:3].std(0, unbiased=False).mean())
+    assert MinibatchStd()(x[:1])[0, 5].abs().max() < 1e-3
+    assert MinibatchStd()(x.to(memory_format=torch.channels_last)).is_contiguous(memory_format=torch.channels_last)
+
+
+def test_minibatch_std_lets_d_see_the_rest_of_the_group():
+    torch.manual_seed(0)
+    with_std, plain = Discriminator(minibatch_std=True).eval(), Discriminator().eval()
+    x = _images(8)
+    alike = x.clone()
+    alike[1:4] = x[0]  # image 0's group-mates become copies of it: the group no longer varies
+    with torch.no_grad():
+        assert (with_std(x)[0] - with_std(alike)[0]).abs() > 1e-4  # the same image, another verdict
+        torch.testing.assert_close(with_std(x)[4:], with_std(alike)[4:])  # the other group is untouched
+        assert torch.equal(plain(x)[0], plain(alike)[0])  # without the layer, images are judged alone
+    for n in (1, 5, 36):  # any batch size, as the app's single uploads and grids need
+        p = with_std.prob_real(np.zeros((n, 64, 64, 3), dtype=np.uint8))
+        assert p.shape == (n,) and ((0 < p) & (p < 1)).all()
+
+
+def _spectral_norm_layers(d: Discriminator) -> int:
+    return sum(hasattr(m, "parametrizations") for m in d.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+@pytest.mark.parametrize("options", [{"minibatch_std": True}, {"spectral_norm": False},
+                                     {"minibatch_std": True, "spectral_norm": False}])
+def test_warm_started_discriminator_computes_what_its_source_did(options):
+    torch.manual_seed(0)
+    source, x = Discriminator(), _images(8)
+    with torch.no_grad():
+        for _ in range(3):
+            source(x)  # training-mode power iterations move the stored spectral-norm vectors, as training does
+    source.eval()
+    d = Discriminator(**options).eval()
+    with torch.no_grad():
+        expected = source(x)
+        assert (d(x) - expected).abs().max() > 1e-3  # freshly built: another function
+        warm_start_discriminator(d, source)
+        torch.testing.assert_close(d(x), expected, rtol=1e-4, atol=1e-6)
+    assert _spectral_norm_layers(d) == (0 if options.get("spectral_norm") is False else 5)
+
+
+def test_mapping_blocks_start_as_the_identity_and_then_learn():
+    block = MappingBlock(8)
+    z = torch.randn(5, 8)
+    assert torch.equal(block(z), z)
+    block(z).square().sum().backward()
+    torch.optim.SGD(block.parameters(), lr=0.1).step()
+    assert not torch.equal(block(z), z)
+    g = Generator(mapping_blocks=3)
+    assert len(g.mapping_net) == 3 and g(torch.randn(2, g.z_dim)).shape == (2, 3, 64, 64)
+    assert not any(key.startswith("mapping_net") for key in Generator().state_dict())  # the shipped layout
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no face GAN weights in weights/")
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_every_recipe_starts_from_the_shipped_faces_and_verdicts(recipe):
+    g, d = generative.load("faces-gan", device="cpu"), generative.load("faces-gan-d", device="cpu")
+    trainer = Trainer(RECIPES[recipe])
+    warm_start(trainer)
+    faces = g.generate(list(range(8)), 0.7)
+    np.testing.assert_array_equal(trainer.g_ema.generate(list(range(8)), 0.7), faces)
+    np.testing.assert_allclose(trainer.d.eval().prob_real(faces), d.prob_real(faces), atol=1e-5)
+    assert trainer.step_count == generative.weights.read_manifest()["faces-gan"]["trained_steps"]
+
+
+def test_ema_update_moves_each_parameter_by_one_minus_decay():
+    torch.manual_seed(0)
+    ema, net = nn.Linear(3, 2), nn.Linear(3, 2)
+    before = [p.clone() for p in ema.parameters()]
+    ema_update(ema, net, 0.9)
+    for old, p_ema, p in zip(before, ema.parameters(), net.parameters()):
+        torch.testing.assert_close(p_ema, 0.9 * old + 0.1 * p)
+    ema_update(ema, net, 0.0)
+    assert all(torch.equal(p_ema, p) for p_ema, p in zip(ema.parameters(), net.parameters()))
+
+
+def test_a_step_applies_the_recipes_ema_decay():
+    torch.manual_seed(0)
+    trainer = Trainer(RECIPES["r1-ema"])
+    before = [p.clone() for p in trainer.g_ema.parameters()]
+    trainer.step(_images(4), torch.Generator().manual_seed(1))
+    for old, p_ema, p in zip(before, trainer.g_ema.parameters(), trainer.g.parameters()):
+        torch.testing.assert_close(p_ema, 0.995 * old + 0.005 * p)
+
+
+def test_losses():
+    zero = torch.zeros(3)
+    d_hinge, g_hinge = LOSSES["hinge"]
+    d_logistic, g_logistic = LOSSES["logistic"]
+    assert float(d_hinge(zero, zero)) == 2 and float(d_hinge(zero + 1, zero - 1)) == 0  # margins met: no loss
+    assert math.isclose(float(d_logistic(zero, zero)), 2 * math.log(2), rel_tol=1e-6)
+    assert math.isclose(float(g_logistic(zero)), math.log(2), rel_tol=1e-6)
+    for g_loss in (g_hinge, g_logistic):  # G gains when D finds its faces more real
+        assert float(g_loss(zero + 1)) < float(g_loss(zero))
+
+
+def _parameters(trainer: Trainer) -> list[tuple[str, torch.Tensor]]:
+    return [(f"{key}.{name}", p) for key in ("g", "d") for name, p in getattr(trainer, key).named_parameters()]
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_steps_are_deterministic_and_train_both_nets(recipe):
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        trainer = Trainer(RECIPES[recipe])
+        trainer.channels_last()
+        before = {name: p.clone() for name, p in _parameters(trainer)}
+        gen = torch.Generator().manual_seed(1)
+        losses = [trainer.step(_images(8, seed), gen) for seed in range(2)]  # the first step holds the R1 penalty
+        runs.append(losses)
+        assert all(math.isfinite(v) for row in losses for v in row)
+        # every parameter learns, but D's output bias under the hinge loss: its gradient is 0 while all logits lie
+        # inside the margin (as many real as fake logits count)
+        unchanged = {name for name, p in _parameters(trainer) if torch.equal(before[name], p)}
+        assert unchanged <= {"d.head.bias"} and (RECIPES[recipe].loss == "hinge" or not unchanged)
+    assert runs[0] == runs[1]
+
+
+def test_resume_continues_exactly_and_refuses_other_networks(tmp_path):
+    path = tmp_path / "faces.pt"
+    torch.manual_seed(0)
+    trainer = Trainer(RECIPES["sg2"])
+    trainer.step(_images(4), torch.Generator().manual_seed(1))
+    checkpoint(trainer, "sg2", path)
+    torch.manual_seed(5)  # other initial weights: all of them must come from the checkpoint
+    resumed = Trainer(RECIPES["sg2"])
+    resume(resumed, path, "sg2")
+    assert resumed.step_count == 1
+    after = [t.step(_images(4, 2), torch.Generator().manual_seed(3)) for t in (trainer, resumed)]
+    assert after[0] == after[1]  # the same next step: weights, EMA and both optimisers' state restored
+    assert all(torch.equal(a, b) for a, b in zip(trainer.g_ema.parameters(), resumed.g_ema.parameters()))
+    with pytest.raises(SystemExit, match="networks differ"):
+        resume(Trainer(RECIPES["r1"]), path, "r1")
