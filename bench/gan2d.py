@@ -12,8 +12,6 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 from bench.common import summary_ms, timings, write
 from generative.gan2d import SCENARIOS, Gan2D, mode_shares
 from generative.toydata import RING8_CENTRES, RING8_STD, preset

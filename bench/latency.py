@@ -3,11 +3,12 @@
     python -m bench.latency [--repeats 20] [--before COMMIT]
 
 Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each
-tab's main action with gradio_client (outputs downloaded, as a browser would): the first call (which loads the
-tab's model) and ``--repeats`` more; besides the time the client waits, the server process's CPU time per call
-(all its threads), which other processes on the machine do not inflate. ``--before COMMIT`` also serves that commit of the app (exported with
-``git archive``) beside this one and alternates the calls between the two, so that both see the same machine
-load (other processes on the cores slow both alike): the before/after table of a speed change.
+tab's main action with gradio_client (output files downloaded one after another): the first call (which loads
+the tab's model) and ``--repeats`` more; besides the time the client waits, the server process's CPU time per
+call (all its threads), which other processes on the machine do not inflate. ``--before COMMIT`` also serves
+that commit of the app (exported with ``git archive``) beside this one and alternates the calls between the two,
+so that both see the same machine load (other processes on the cores slow both alike): the before/after table of
+a speed change. ``bench.browser_latency`` times the same actions as a person sees them, in Chromium.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "artifacts"))
-TABS = ["GMM playground", "VAE latent slider", "Autoregressive (PixelCNN)", "GAN lab (2-D)", "This person does not exist", "Horse to zebra",
-        "2x super-resolution"]
+TABS = ["GMM playground", "VAE latent slider", "Autoregressive (PixelCNN)", "GAN lab (2-D)", "This person does not exist",
+        "Horse to zebra", "2x super-resolution"]
 
 if not CHROMIUM.exists():  # CI installs it; a developer's machine may lack it
     if os.environ.get("CI"):

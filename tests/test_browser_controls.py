@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_browser import _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
-
 from playwright.sync_api import expect  # noqa: E402  (after the skip above)
+from test_browser import _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
 
 
 def test_gmm_run_right_after_typing_k_fits_that_k(browser, app_url):

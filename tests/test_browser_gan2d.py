@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import SHOTS, _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
-
 from playwright.sync_api import Page, expect  # noqa: E402  (after the skip above)
+from test_browser import SHOTS, _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
 
 TAB = "GAN lab (2-D)"
 

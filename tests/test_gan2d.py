@@ -9,8 +9,18 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from generative.gan2d import (LOSSES, MLP, SCENARIOS, Adam, Gan2D, _d_loss_and_grads, _g_loss_and_grad,
-                              energy_distance, mode_shares, precision_recall)
+from generative.gan2d import (
+    LOSSES,
+    MLP,
+    SCENARIOS,
+    Adam,
+    Gan2D,
+    _d_loss_and_grads,
+    _g_loss_and_grad,
+    energy_distance,
+    mode_shares,
+    precision_recall,
+)
 from generative.toydata import RING8_CENTRES, RING8_STD, preset
 
 RING = preset("8 Gaussians on a ring", 0)

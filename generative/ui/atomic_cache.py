@@ -27,7 +27,6 @@ import numpy as np
 from gradio import processing_utils
 from PIL import Image
 
-
 ENCODER_OPTIONS = {"png": {"compress_level": 1}, "webp": {"lossless": True, "method": 0, "quality": 0}}
 ENCODED_KEPT = 256  # arrays whose file is remembered
 
