@@ -9,7 +9,8 @@ result's Y divided by that of the original HR (same shave), averaged over the im
 (blur). CPU time: upscaling a 256 x 256 image to 512 x 512 with ``--threads`` threads (2), median
 of interleaved repeats, against FSRCNN(d=56, s=12, m=4) with random weights on the Y channel
 (the network alone, its usual single-channel form) timed in the same run.
-Figures go to bench/results/sr.json and the manifest.
+Figures go to bench/results/sr.json and the manifest; with ``--checkpoint`` (a training run's ``.pt``, in its own
+net size) to bench/results/sr-checkpoints.json only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench.common import summary_ms, write
 from generative.images import load_rgb
 from generative.metric_names import BICUBIC, per_set
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, sharpness, ssim_y
+from generative.train.sr import checkpoint_upscaler
 from generative.weights import update_metrics
 
 SETS = ("Set5", "Set14", "B100")
@@ -69,9 +71,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", default="../shared/data")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--checkpoint", type=Path, nargs="+", default=None,
+                        help="score these training checkpoints instead of the shipped nets (manifest left alone)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    upscalers = {name: generative.load(name, device="cpu") for name in MODELS if name in generative.available()}
+    if args.checkpoint:
+        upscalers = {path.stem: checkpoint_upscaler(path.expanduser()) for path in args.checkpoint}
+    else:
+        upscalers = {name: generative.load(name, device="cpu") for name in MODELS if name in generative.available()}
     methods = {"bicubic": bicubic_x2, **upscalers}
     quality: dict[str, dict[str, dict[str, float]]] = {m: {} for m in methods}
     for set_name in SETS:
@@ -103,6 +110,10 @@ def main(argv: list[str] | None = None) -> dict:
                           "(BT.601), 2 border pixels shaved; sharpness = mean Sobel gradient magnitude of Y relative "
                           "to the HR image (1.0 = as sharp as the original)",
               "quality": quality, "cpu_ms_256_to_512": times, "threads": args.threads}
+    if args.checkpoint:
+        result["checkpoints"] = {path.stem: str(path) for path in args.checkpoint}
+        print(f"\nwrote {write('sr-checkpoints', result)}")
+        return result
     for m in upscalers:
         metrics = {per_set(s, k): v for s, q in quality[m].items() for k, v in q.items() if k != "images"}
         update_metrics(m, {**metrics, BICUBIC: {per_set(s, k): v for s, q in quality["bicubic"].items()

@@ -62,7 +62,8 @@ def test_cosine_schedule_runs_from_the_peak_to_two_percent_over_the_horizon():
 def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, monkeypatch):
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
     exported = []
-    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe: exported.append((stage, step, dict(recipe))))
+    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe, weights: exported.append(
+        (stage, step, dict(recipe))))
     cache = tmp_path / "cache"
     common = ["--data", str(data), "--checkpoints", str(cache), "--threads", "1", "--channels", "8", "--blocks", "1"]
     train.main([*common, "--patch", "32", "--batch", "2", "--steps", "3", "--lr", "1e-3", "--channels-last"])
@@ -74,6 +75,10 @@ def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, m
     net = SRNet(channels=8, blocks=1)
     net.load_state_dict(ckpt["net"])
     assert any(n.endswith("conv1.weight") and p.abs().sum() > 0 for n, p in ckpt["net"].items())
+    up = train.checkpoint_upscaler(cache / "sr-psnr-c8b1.pt")  # what bench.sr --checkpoint scores
+    x = torch.rand(1, 3, 20, 24)
+    with torch.no_grad():
+        torch.testing.assert_close(up.net(x), net(x), rtol=1e-5, atol=1e-5)
     train.main([*common, "--steps", "5"])  # a longer horizon: resumes with the saved patch, batch and lr
     again = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
     assert again["step"] == 5 and again["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 5}
@@ -94,21 +99,32 @@ def test_training_refuses_what_it_cannot_do(data, tmp_path):
 
 def test_from_scratch_trains_the_shipped_size_from_step_0(data, tmp_path, monkeypatch):
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
-    monkeypatch.setattr(train, "export", lambda *a: None)
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--from-scratch",
-                "--patch", "32", "--batch", "2", "--steps", "2"])
+                "--patch", "32", "--batch", "2", "--steps", "2", "--weights", str(tmp_path / "trial")])
     ckpt = torch.load(tmp_path / "sr-psnr.pt", weights_only=True)
     assert ckpt["step"] == 2 and ckpt["config"] == train.CONFIG and "origin" not in ckpt["recipe"]
+    entry = train.read_manifest(tmp_path / "trial")["sr-x2-psnr"]  # exported beside the trial, not to weights/
+    assert entry["trained_steps"] == 2 and "--steps 2 " in entry["command"]
+    assert (tmp_path / "trial" / "sr-x2-psnr.safetensors").exists()
 
 
 @pytest.mark.skipif("sr-x2-gan" not in train.read_manifest(), reason="no shipped SR GAN")
 def test_gan_stage_continues_the_shipped_gan(data, tmp_path, monkeypatch):
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
     exported = []
-    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe: exported.append((stage, step)))
+    monkeypatch.setattr(train, "export", lambda stage, net, step, recipe, weights: exported.append((stage, step)))
     done = train.read_manifest()["sr-x2-gan"]["trained_steps"]
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--stage", "gan",
                 "--patch", "32", "--batch", "2", "--steps", str(done + 2)])
     ckpt = torch.load(tmp_path / "sr-gan.pt", weights_only=True)
     assert ckpt["step"] == done + 2 and "d" in ckpt and "continued from the shipped" in ckpt["recipe"]["origin"]
     assert exported == [("gan", done + 2)]  # no held-out choice yet (that comes every 100 steps): the last step
+
+
+def test_compiled_training_checkpoints_the_plain_net(data, tmp_path, monkeypatch):
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    monkeypatch.setattr(train, "export", lambda *args: None)
+    train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--channels", "8",
+                "--blocks", "1", "--patch", "16", "--batch", "2", "--steps", "2", "--compile", "--channels-last"])
+    ckpt = torch.load(tmp_path / "sr-psnr-c8b1.pt", weights_only=True)
+    assert ckpt["step"] == 2 and set(ckpt["net"]) == set(SRNet(channels=8, blocks=1).state_dict())

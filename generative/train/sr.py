@@ -11,7 +11,8 @@ and BSDS500test (never Set5/Set14/B100; the other 20, :data:`generative.datasets
 scale jitter (the HR patch is cut at 1x, or at a random scale in [0.5, 1) and reduced), rot90 and flips;
 LR = Pillow bicubic x1/2 of the HR patch, as in the evaluation protocol.
 The net trains in its collapsed form (:class:`generative.sr.SRNet` ``collapsed=True``: one conv per layer, the
-same function and gradients as the branches); ``--channels-last`` runs it channels-last.
+same function and gradients as the branches); ``--channels-last`` runs it channels-last, ``--compile`` through
+torch.compile (about 20 s to compile at the start of each run).
 ``psnr``: L1 loss, Adam, cosine learning rate from ``--lr`` over ``--steps`` (the horizon; to 2 % of ``--lr``).
 ``gan``: starts from the shipped ``sr-x2-psnr``; content loss = pixel L1 (no pretrained feature network can be
 downloaded here), plus the non-saturating loss of a PatchGAN discriminator that judges only the high-frequency
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from PIL import Image
 from safetensors.torch import load_file
 
@@ -135,6 +137,14 @@ def held_out_scores(net: SRNet, photos: np.ndarray) -> tuple[float, float, float
     return float(psnr), float(bicubic), float(sharp)
 
 
+def checkpoint_upscaler(path: Path) -> Upscaler:
+    """The deploy-form upscaler of a training checkpoint (``<run>.pt`` or a GAN run's ``-chosen.pt``)."""
+    ckpt = torch.load(path, weights_only=True)
+    net = SRNet(**ckpt.get("config", CONFIG), collapsed=True)
+    net.load_state_dict(ckpt["net"])
+    return upscaler(net).eval()
+
+
 def gan_step_score(psnr: float, bicubic: float, sharp: float) -> float | None:
     """How far a GAN step's held-out sharpness is from the originals' (lower is better), or None when its held-out
     PSNR is less than :data:`MIN_GAIN_DB` above bicubic's (not eligible)."""
@@ -146,8 +156,8 @@ def run_name(stage: str, config: dict[str, int]) -> str:
     return f"sr-{stage}" if config == CONFIG else f"sr-{stage}-c{config['channels']}b{config['blocks']}"
 
 
-def export(stage: str, net: SRNet, step: int, recipe: dict) -> None:
-    """Write the deploy (merged) form as weights/sr-x2-<stage>.safetensors with its manifest entry."""
+def export(stage: str, net: SRNet, step: int, recipe: dict, weights: Path = WEIGHTS_DIR) -> None:
+    """Write the deploy (merged) form as ``<weights>/sr-x2-<stage>.safetensors`` with its manifest entry there."""
     patch, batch = recipe["patch"], recipe["batch"]
     data = (f"380 of the 400 BSD200 + BSDS500test JPEGs (20 held out, generative.datasets.SR_HELD_OUT), random "
             f"{patch}-px HR / {patch // 2}-px LR patches, scale jitter 0.5-1, rot90 + flips; LR = Pillow bicubic x1/2")
@@ -164,13 +174,14 @@ def export(stage: str, net: SRNet, step: int, recipe: dict) -> None:
         options += [f"--channels {net.config['channels']} --blocks {net.config['blocks']}", f"--lr {recipe['lr']:g}"]
     options += [f"--patch {patch}", f"--batch {batch}", f"--steps {recipe['steps']}", "--threads 1"]
     command = "python -m generative.train.sr --data ../shared/data " + " ".join(options)
+    weights.mkdir(parents=True, exist_ok=True)
     save_model(f"sr-x2-{stage}", upscaler(net), {
         "builder": "generative.sr:Upscaler", "config": net.config, "data": data, "training": training,
-        "command": command, "trained_steps": step})
-    print(f"exported sr-x2-{stage} after {step} steps")
+        "command": command, "trained_steps": step}, weights)
+    print(f"exported sr-x2-{stage} after {step} steps to {weights}")
 
 
-def psnr_step(net: SRNet, opt: torch.optim.Optimizer, lr_img: torch.Tensor, hr: torch.Tensor, rate: float) -> float:
+def psnr_step(net: nn.Module, opt: torch.optim.Optimizer, lr_img: torch.Tensor, hr: torch.Tensor, rate: float) -> float:
     """One L1 step at learning rate ``rate``; returns the loss."""
     for group in opt.param_groups:
         group["lr"] = rate
@@ -181,7 +192,7 @@ def psnr_step(net: SRNet, opt: torch.optim.Optimizer, lr_img: torch.Tensor, hr: 
     return float(loss.detach())
 
 
-def gan_step(net: SRNet, d: PatchDiscriminator, opt: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+def gan_step(net: nn.Module, d: PatchDiscriminator, opt: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
              lr_img: torch.Tensor, hr: torch.Tensor) -> list[float]:
     """One discriminator and one generator step; returns [l1, adv, d_loss, D(real), D(fake)]."""
     sr = net(lr_img)
@@ -212,6 +223,10 @@ def command_line() -> argparse.ArgumentParser:
     cli.add_argument("--lr", type=float, default=None, help=f"psnr stage: peak learning rate (default {RECIPE['lr']})")
     cli.add_argument("--steps", type=int, default=None, help="total steps; for psnr the cosine schedule's horizon")
     cli.add_argument("--channels-last", action="store_true", help="run the net and batches channels-last")
+    cli.add_argument("--compile", action="store_true", help="run the training steps through torch.compile")
+    cli.add_argument("--weights", type=Path, default=WEIGHTS_DIR,
+                     help="folder the finished (or --export) weights and manifest entry go to (default: the shipped "
+                          "weights/; give another for trials)")
     cli.add_argument("--from-scratch", action="store_true",
                      help="psnr stage without a checkpoint: start at step 0 even at the shipped net's size")
     return cli
@@ -257,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: starting from the shipped sr-x2-psnr")
     if args.channels_last:
         net = net.to(memory_format=torch.channels_last)
+    model = torch.compile(net) if args.compile else net  # same parameters; checkpoints keep net's plain names
     opt = torch.optim.Adam(net.parameters(), lr=1e-4 if gan else recipe["lr"], betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.9, 0.99)) if d is not None else None
     if ckpt:
@@ -289,9 +305,9 @@ def main(argv: list[str] | None = None) -> None:
                 lr_img, hr = (t.contiguous(memory_format=torch.channels_last) for t in (lr_img, hr))
             if d is None:
                 rate = cosine_rate(step, recipe["steps"], recipe["lr"])
-                logs.append([psnr_step(net, opt, lr_img, hr, rate), rate])
+                logs.append([psnr_step(model, opt, lr_img, hr, rate), rate])
             else:
-                logs.append(gan_step(net, d, opt, opt_d, lr_img, hr))
+                logs.append(gan_step(model, d, opt, opt_d, lr_img, hr))
             step += 1
             if step % 100 == 0:
                 mean = np.mean(logs, axis=0)
@@ -301,7 +317,8 @@ def main(argv: list[str] | None = None) -> None:
                     score = gan_step_score(*held)
                     if score is not None and (chosen is None or score < chosen):
                         chosen = score
-                        save_checkpoint({"net": net.state_dict(), "step": step, "score": score}, chosen_path)
+                        save_checkpoint({"net": net.state_dict(), "step": step, "score": score, "config": config},
+                                        chosen_path)
                     marks = [f"{v:.4f}" for v in held]
                 else:
                     marks = [f"{set5_psnr(net, args.data):.3f}" if step % 500 == 0 else ""]
@@ -316,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
             best = torch.load(chosen_path, weights_only=True)
             net.load_state_dict(best["net"])
             step = int(best["step"])
-        export(args.stage, net, step, recipe)
+        export(args.stage, net, step, recipe, args.weights)
 
 
 if __name__ == "__main__":
