@@ -1,10 +1,10 @@
 """Train the 2x super-resolution nets on BSD200 + BSDS500test, resumably (CPU in the background, or a GPU).
 
-    python -m generative.train.sr --data ../shared/data --stage psnr --minutes 70 --threads 1
-    python -m generative.train.sr --data ../shared/data --stage psnr --channels 40 --blocks 5 --patch 128 \\
-        --steps 200000 --channels-last --threads 1                        # a long cosine run of a wider net
+    python -m generative.train.sr --data ../shared/data --stage psnr --steps 30000 --minutes 70 --threads 1
+    python -m generative.train.sr --data ../shared/data --stage psnr --channels 32 --blocks 6 --patch 128 \\
+        --steps 100000 --channels-last --compile --threads 1             # a long cosine run of a deeper net
     python -m generative.train.sr --data ../shared/data --stage gan --minutes 35 --threads 1
-    python -m generative.train.sr --stage psnr --export      # writes weights/sr-x2-psnr.safetensors
+    python -m generative.train.sr --stage psnr --export   # the checkpoint to weights/sr-x2-psnr.safetensors
 
 Data: random HR patches (``--patch`` px, 96 by default; LR = half that) of 380 of the 400 training photos, BSD200
 and BSDS500test (never Set5/Set14/B100; the other 20, :data:`generative.datasets.SR_HELD_OUT`, are held out), with
