@@ -1,10 +1,11 @@
 """Each tab's main action timed in Chromium, as a person sees it: ``python -m bench.browser_latency [--repeats 10]``.
 
-Starts ``python app.py``, opens it in Debian's Chromium (Playwright) and, per action, times from the click (or the
-file chosen in an upload box) until every output picture has a new source and has finished loading in the page:
-the request, the run, the outputs' encoding and transfer, and the browser's decoding. Inputs alternate between two
-values so that each call really draws something new (an unchanged picture would keep its address). Completion is
-polled once per animation frame, so a figure includes up to one frame (about 16 ms) of polling.
+Starts ``python app.py``, opens it in Debian's Chromium (Playwright) and, per action, times from the click (or
+the file chosen in an upload box, as the page's own events see it) until the output pictures have new sources and
+all have loaded in the page: the request, the run, the outputs' encoding and transfer, and the browser's decoding.
+Every call must draw something new (an unchanged picture keeps its address): presets and digits alternate (neither
+is what the tab opens with), and each uploaded photo is an asset with one corner pixel set to the call's number.
+Completion is polled once per animation frame, so a figure includes up to one frame (about 16 ms) of polling.
 
 ``bench.latency`` times the same work with gradio_client, whose SSE loop polls every 50 ms and which downloads
 each output file in turn over a fresh connection; a browser streams the result and fetches pictures in parallel.
@@ -30,12 +31,24 @@ from bench.common import write
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-SOURCES = "(sels) => sels.map(s => [...document.querySelectorAll(s)].map(i => i.currentSrc || i.src).join())"
-SHOWN = """([sels, before]) => sels.every((s, k) => {
-  const imgs = [...document.querySelectorAll(s)];
-  return imgs.length > 0 && imgs.map(i => i.currentSrc || i.src).join() !== before[k]
-         && imgs.every(i => i.complete && i.naturalWidth > 0);
-})"""
+SOURCES = "(sels) => sels.flatMap(s => [...document.querySelectorAll(s)]).map(i => i.currentSrc || i.src).join()"
+# The user's act is timed in the page: the first click or file choice after arming (not Playwright's own checks).
+ARM = """() => {
+  if (!window.__actTimer) {
+    window.__actTimer = true;
+    const mark = () => { if (window.__armed) { window.__armed = false; window.__t0 = performance.now(); } };
+    for (const kind of ['click', 'input', 'change']) document.addEventListener(kind, mark, true);
+  }
+  window.__armed = true;
+  window.__t0 = null;
+}"""
+# Milliseconds since the act once the output pictures have new sources (Gradio sets all outputs of a call at
+# once, so some having changed means all are set) and every one has loaded, else false.
+SHOWN = """([sels, before]) => {
+  const imgs = sels.flatMap(s => [...document.querySelectorAll(s)]);
+  return window.__t0 !== null && imgs.length > 0 && imgs.map(i => i.currentSrc || i.src).join() !== before
+         && imgs.every(i => i.complete && i.naturalWidth > 0) && performance.now() - window.__t0;
+}"""
 
 
 @dataclass(frozen=True)
@@ -59,56 +72,69 @@ def choose(selector: str, labels: tuple[str, str]) -> Callable[[object, int], No
     return lambda page, i: page.locator(selector).get_by_label(labels[i % 2], exact=True).check()
 
 
-def upload(selector: str, files: tuple[Path, Path]) -> Callable[[object, int], None]:
-    """Choose one of two files in turn in an image upload box (its upload event runs the action)."""
-    return lambda page, i: page.locator(f"{selector} input[type=file]").set_input_files(str(files[i % 2]))
+def upload(selector: str, photos: tuple[str, ...], folder: Path, mark: bool = True) -> Callable[[object, int], None]:
+    """Choose, in an image upload box (its upload event runs the action), the asset photo for call i: the photos
+    in turn, each marked for the call unless ``mark`` is off (a digit's mark would be read as ink)."""
+    def act(page, i: int) -> None:
+        name = photos[i % len(photos)]
+        path = marked(name, i, folder) if mark else ROOT / "assets" / name
+        page.locator(f"{selector} input[type=file]").set_input_files(str(path))
+    return act
 
 
-def mirrored(name: str, folder: Path) -> Path:
-    """A left-right mirror of an asset photo, written to ``folder``: a second input of the same size."""
-    path = folder / f"mirrored-{name}"
-    Image.fromarray(np.asarray(Image.open(ROOT / "assets" / name))[:, ::-1]).save(path)
+def marked(name: str, i: int, folder: Path) -> Path:
+    """The asset photo ``name`` with its top-left pixel set to grey level i (mod 256): the same work, a new picture."""
+    pixels = np.array(Image.open(ROOT / "assets" / name).convert("RGB"))
+    pixels[0, 0] = i % 256
+    path = folder / f"{i}-{Path(name).stem}.png"
+    Image.fromarray(pixels).save(path)
     return path
 
 
 def actions(folder: Path) -> list[BrowserAction]:
-    """The timed actions; ``folder`` receives generated second inputs."""
-    asset = ROOT / "assets"
+    """The timed actions; ``folder`` receives the marked photos."""
     sr_out = tuple(f"#sr-out-{k} img" for k in range(3))
     return [
         BrowserAction("GMM playground: pick a preset", "GMM playground",
-                      choose("#gmm-presets", ("blobs", "moons")), ("#gmm-canvas img",)),
+                      choose("#gmm-presets", ("moons", "anisotropic")), ("#gmm-canvas img",)),
         BrowserAction("VAE latent slider: upload a digit (encoded at once)", "VAE latent slider",
-                      upload("#vae-upload", (asset / "digit_two.png", asset / "digit_five.png")),
+                      upload("#vae-upload", ("digit_five.png", "digit_nine.png"), folder, mark=False),
                       ("#vae-seen img",), subtab="Upload"),
         BrowserAction("GAN lab (2-D): Step (50 iterations) and redraw", "GAN lab (2-D)",
                       click("#gan2d-step"), ("#gan2d-canvas img",)),
         BrowserAction("This person does not exist: New faces (8)", "This person does not exist",
                       click("#faces-new"), ("#faces-gallery img",)),
         BrowserAction("Horse to zebra: upload a photo (256 px, there and back)", "Horse to zebra",
-                      upload("#cyclegan-upload", (asset / "horses_nokota.jpg", mirrored("horses_nokota.jpg", folder))),
-                      ("#cyclegan-change img", "#cyclegan-heatmap img")),
+                      upload("#cyclegan-upload", ("horses_nokota.jpg",), folder),
+                      ("#cyclegan-slider img", "#cyclegan-change img", "#cyclegan-heatmap img")),
         BrowserAction("2x super-resolution: upload a photo (three methods)", "2x super-resolution",
-                      upload("#sr-upload", (asset / "sr_coffee.png", mirrored("sr_coffee.png", folder))), sr_out),
+                      upload("#sr-upload", ("sr_coffee.png",), folder), sr_out),
         BrowserAction("2x super-resolution: upload a 512 × 512 photo", "2x super-resolution",
-                      upload("#sr-upload", (asset / "astronaut.jpg", mirrored("astronaut.jpg", folder))), sr_out),
+                      upload("#sr-upload", ("astronaut.jpg",), folder), sr_out),
     ]
 
 
 def time_action(page, action: BrowserAction, i: int, timeout_ms: float = 120_000) -> float:
-    """Seconds from the user's act until every output picture is new and loaded."""
+    """Seconds from the user's act (as the page's events see it) until every output picture is new and loaded."""
     before = page.evaluate(SOURCES, list(action.outputs))
-    start = time.perf_counter()
+    page.evaluate(ARM)
     action.act(page, i)
-    page.wait_for_function(SHOWN, arg=[list(action.outputs), before], timeout=timeout_ms)
-    return time.perf_counter() - start
+    shown = page.wait_for_function(SHOWN, arg=[list(action.outputs), before], timeout=timeout_ms)
+    return shown.json_value() / 1000
 
 
-def open_tab(page, action: BrowserAction) -> None:
+def open_tab(page, action: BrowserAction, quiet_s: float = 2.0, timeout_s: float = 120.0) -> None:
+    """Show the action's tab (and sub-tab), then wait until its output pictures have not changed for ``quiet_s``:
+    the tab's first-visit example has arrived and cannot be mistaken for the first timed call's result."""
     page.get_by_role("tab", name=action.tab).click()
     if action.subtab:
         page.get_by_role("tab", name=action.subtab, exact=True).click()  # only the shown tab's sub-tabs count
-    page.wait_for_timeout(1500)  # the tab's first-visit example arrives before the timed calls
+    seen, since, start = None, time.perf_counter(), time.perf_counter()
+    while time.perf_counter() - since < quiet_s and time.perf_counter() - start < timeout_s:
+        now = page.evaluate(SOURCES, list(action.outputs))
+        if now != seen:
+            seen, since = now, time.perf_counter()
+        page.wait_for_timeout(200)
 
 
 def measure(url: str, repeats: int, warmup: int) -> list[dict]:

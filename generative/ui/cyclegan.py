@@ -56,13 +56,16 @@ def _thumb(image: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
 
 
-def heatmap(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """The mean of |x - y| in grey levels [0, 255], and |x - y| averaged over channels as an inferno-coloured
-    image (full scale = 128 grey levels), drawn at panel size so that huge photos stay cheap."""
-    error = float(np.abs(x.astype(np.int16) - y.astype(np.int16)).mean())
-    diff = np.abs(_thumb(x).astype(np.float32) - _thumb(y).astype(np.float32)).mean(axis=2)
+def heatmap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """|x - y| averaged over channels as an inferno-coloured image (full scale = 128 grey levels)."""
+    diff = np.abs(x.astype(np.float32) - y.astype(np.float32)).mean(axis=2)
     colours = colormaps["inferno"](np.clip(diff / 128, 0, 1))[..., :3]
-    return (colours * 255).round().astype(np.uint8), error
+    return (colours * 255).round().astype(np.uint8)
+
+
+def mean_difference(x: np.ndarray, y: np.ndarray) -> float:
+    """The mean of |x - y| in grey levels [0, 255]."""
+    return float(np.abs(x.astype(np.int16) - y.astype(np.int16)).mean())
 
 
 @gpu
@@ -80,13 +83,13 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     y = there(x, max_side=max_side, progress=lambda f: progress(0.45 * f, desc=f"{first} → {second}"))
     x_back = back(y, max_side=max_side, progress=lambda f: progress(0.45 + 0.45 * f, desc=f"back to {first}"))
     progress(0.95, desc="cycle error")
-    change, changed = heatmap(x, y)
-    heat, error = heatmap(x, x_back)
+    small_x, small_y, small_back = _thumb(x), _thumb(y), _thumb(x_back)  # the maps are drawn at panel size
+    changed, error = mean_difference(x, y), mean_difference(x, x_back)
     work = min(max_side, max(h, w))
     summary = (f"{direction}, processed at {work} px on the long side (input {w} x {h}). "
                f"Mean change |x − G(x)| = {changed:.1f} and mean cycle error |x − F(G(x))| = **{error:.1f}** "
                "grey levels of 255.")
-    return (x, y), _thumb(x), _thumb(y), change, _thumb(x_back), heat, summary
+    return (x, y), small_x, small_y, heatmap(small_x, small_y), small_back, heatmap(small_x, small_back), summary
 
 
 def open_example(photo: str, direction: str, resolution: str) -> tuple:
