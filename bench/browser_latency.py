@@ -1,5 +1,7 @@
 """Each tab's main action timed in Chromium, as a person sees it: ``python -m bench.browser_latency [--repeats 10]``.
 
+``--only TEXT`` probes just the actions whose name contains TEXT (printed, not recorded).
+
 Starts ``python app.py``, opens it in Debian's Chromium (Playwright) and, per action, times from the click (or
 the file chosen in an upload box, as the page's own events see it) until the output pictures have new sources and
 all have loaded in the page: the request, the run, the outputs' encoding and transfer, and the browser's decoding.
@@ -137,7 +139,7 @@ def open_tab(page, action: BrowserAction, quiet_s: float = 2.0, timeout_s: float
         page.wait_for_timeout(200)
 
 
-def measure(url: str, repeats: int, warmup: int) -> list[dict]:
+def measure(url: str, repeats: int, warmup: int, only: str | None = None) -> list[dict]:
     """Per action: the first call (loads its model), then the median and p90 of ``repeats`` more."""
     from playwright.sync_api import sync_playwright
 
@@ -147,7 +149,7 @@ def measure(url: str, repeats: int, warmup: int) -> list[dict]:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.get_by_role("tab", name="GMM playground").wait_for(timeout=60_000)
-        for action in actions(Path(tmp)):
+        for action in [a for a in actions(Path(tmp)) if only is None or only.lower() in a.name.lower()]:
             open_tab(page, action)
             calls = [time_action(page, action, i) for i in range(warmup + repeats)]
             times = calls[warmup:]
@@ -165,16 +167,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls per action first (models load)")
+    parser.add_argument("--only", metavar="TEXT", help="just the actions whose name contains TEXT (e.g. 'GAN lab')")
     args = parser.parse_args(argv)
     load_start = os.getloadavg()
     with running_app(port=7874) as (url, cold_start, _):
-        rows = measure(url, args.repeats, args.warmup)
+        rows = measure(url, args.repeats, args.warmup, args.only)
     result = {"cold_start_s": round(cold_start, 2), "actions": rows,
               "load_average_1_5_15": {"start": [round(x, 2) for x in load_start],
                                       "end": [round(x, 2) for x in os.getloadavg()]}}
     print(f"load average (1, 5, 15 min) at the start {result['load_average_1_5_15']['start']}, "
           f"at the end {result['load_average_1_5_15']['end']}")
-    write("browser_latency", result)
+    if args.only is None:  # a probe of some actions leaves the record of all of them alone
+        write("browser_latency", result)
     return result
 
 
