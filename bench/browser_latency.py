@@ -16,7 +16,6 @@ each output file in turn over a fresh connection; a browser streams the result a
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -28,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from bench.actions import ROOT, running_app
-from bench.common import write
+from bench.common import load_average, write
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -169,12 +168,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls per action first (models load)")
     parser.add_argument("--only", metavar="TEXT", help="just the actions whose name contains TEXT (e.g. 'GAN lab')")
     args = parser.parse_args(argv)
-    load_start = os.getloadavg()
+    load_start = load_average()
     with running_app(port=7874) as (url, cold_start, _):
         rows = measure(url, args.repeats, args.warmup, args.only)
     result = {"cold_start_s": round(cold_start, 2), "actions": rows,
-              "load_average_1_5_15": {"start": [round(x, 2) for x in load_start],
-                                      "end": [round(x, 2) for x in os.getloadavg()]}}
+              "load_average_1_5_15": {"start": load_start, "end": load_average()}}
     print(f"load average (1, 5, 15 min) at the start {result['load_average_1_5_15']['start']}, "
           f"at the end {result['load_average_1_5_15']['end']}")
     if args.only is None:  # a probe of some actions leaves the record of all of them alone

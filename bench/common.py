@@ -27,6 +27,11 @@ def machine() -> dict:
     }
 
 
+def load_average() -> list[float]:
+    """The machine's load average over 1, 5 and 15 minutes, to 2 decimals: how busy the cores were."""
+    return [round(v, 2) for v in os.getloadavg()]
+
+
 def timings(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
     """Wall-clock seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed calls."""
     for _ in range(warmup):

@@ -28,8 +28,8 @@ from PIL import Image
 import generative
 from bench.common import RESULTS, summary_ms, timings, write
 from bench.inception import features, fid, kid
-from generative.metric_names import FID, FID_FLOOR
 from generative.datasets import load_faces
+from generative.metric_names import FID, FID_FLOOR
 from generative.weights import update_metrics
 
 N = 1000

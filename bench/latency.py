@@ -26,7 +26,7 @@ from pathlib import Path
 from gradio_client import Client
 
 from bench.actions import ACTIONS, ROOT, Action, _asset, running_app, served
-from bench.common import summary_ms, write
+from bench.common import load_average, summary_ms, write
 
 # Beyond each tab's main action: the speed goal for a photo-sized upscale (three methods, 512 x 512 -> 1024 x 1024).
 EXTRA = [Action("2x super-resolution, 512 × 512 photo", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
@@ -81,18 +81,13 @@ def _print(title: str, cold_start: float, rows: list[dict]) -> None:
               f"{r['p90_ms']:>6.0f} ms {r['server_cpu_ms_mean']:>8.0f} ms")
 
 
-def _load() -> list[float]:
-    with open("/proc/loadavg") as f:
-        return [float(v) for v in f.read().split()[:3]]
-
-
 def main(argv: list[str] | None = None) -> dict:
     """Measure, print a table, write ``bench/results/latency.json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--before", metavar="COMMIT", help="also measure this commit, calls alternating")
     args = parser.parse_args(argv)
-    load_before = _load()
+    load_before = load_average()
     with contextlib.ExitStack() as stack:
         apps = {"after": stack.enter_context(running_app(port=7871))}
         if args.before:
@@ -100,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows = measure({label: (Client(url, verbose=False), proc.pid) for label, (url, _, proc) in apps.items()},
                        args.repeats)
     result = {"cold_start_s": round(apps["after"][1], 2), "actions": rows["after"],
-              "load_average_1_5_15": {"start": load_before, "end": _load()}, "nice": os.nice(0)}
+              "load_average_1_5_15": {"start": load_before, "end": load_average()}, "nice": os.nice(0)}
     if args.before:
         result["before"] = {"commit": args.before, "cold_start_s": round(apps["before"][1], 2),
                             "actions": rows["before"]}
