@@ -110,7 +110,15 @@ class PatchDiscriminator(nn.Module):
         return self.model(x)
 
 
-def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+def _checked(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
+        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+    return image
+
+
+def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` resized (Lanczos) to ``width`` x ``height``; itself when it has that size."""
     if image.shape[1] == width and image.shape[0] == height:
         return image
     return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
@@ -139,23 +147,24 @@ class Translator(nn.Module):
     def forward(self, image: np.ndarray, max_side: int = MAX_SIDE,
                 progress: Callable[[float], None] | None = None) -> np.ndarray:
         """(H, W, 3) uint8 -> (H, W, 3) uint8, translated; ``progress`` gets fractions 0..1."""
-        image = np.asarray(image)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
-            raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+        image = _checked(image)
         height, width = image.shape[:2]
-        work_w, work_h = working_size(width, height, max_side)
-        small = _resize(image, work_w, work_h)
+        small = resize(image, *working_size(width, height, max_side))
         if progress:
             progress(0.1)
-        device = next(self.parameters()).device
-        x = to_tensor(np.asarray(small), device, signed=True)
-        pad_h, pad_w = -work_h % MULTIPLE, -work_w % MULTIPLE
-        x = nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
-        y = self.net(x.contiguous(memory_format=torch.channels_last))[0, :, :work_h, :work_w]  # 1.2x on the CPU
-        if progress:
-            progress(0.9)
-        out = to_uint8(y, signed=True)
-        result = _resize(out, width, height)
+        result = resize(self.at_size(small), width, height)
         if progress:
             progress(1.0)
         return result
+
+    @torch.no_grad()
+    def at_size(self, image: np.ndarray) -> np.ndarray:
+        """Translate (H, W, 3) uint8 at its own size (a working size: each side at least ``MIN_SIDE``)."""
+        image = _checked(image)
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_SIDE:
+            raise ValueError(f"each side must be at least {MIN_SIDE} px, got {width} x {height}")
+        x = to_tensor(image, next(self.parameters()).device, signed=True)
+        x = nn.functional.pad(x, (0, -width % MULTIPLE, 0, -height % MULTIPLE), mode="reflect")
+        y = self.net(x.contiguous(memory_format=torch.channels_last))[0, :, :height, :width]  # 1.2x on the CPU
+        return to_uint8(y, signed=True)

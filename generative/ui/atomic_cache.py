@@ -27,7 +27,8 @@ import numpy as np
 from gradio import processing_utils
 from PIL import Image
 
-ENCODER_OPTIONS = {"png": {"compress_level": 1}, "webp": {"lossless": True, "method": 0, "quality": 0}}
+ENCODER_OPTIONS = {"png": {"compress_level": 1}, "webp": {"lossless": True, "method": 0, "quality": 0},
+                   "jpeg": {"quality": 95}}
 ENCODED_KEPT = 256  # arrays whose file is remembered
 
 _gradio_encode = processing_utils.encode_pil_to_bytes
