@@ -81,7 +81,10 @@ def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, m
         torch.testing.assert_close(up.net(x), net(x), rtol=1e-5, atol=1e-5)
     train.main([*common, "--steps", "5"])  # a longer horizon: resumes with the saved patch, batch and lr
     again = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
-    assert again["step"] == 5 and again["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 5}
+    assert again["step"] == 5 and again["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 5,
+                                                      "horizons": [[0, 3], [3, 5]]}  # the change is recorded
+    assert train.horizon_text(again["recipe"]) == "a horizon of 3 steps from step 0, then 5 steps from step 3"
+    assert train.horizon_text(ckpt["recipe"]) == "3 steps"
     assert not torch.equal(again["net"]["head.conv3.weight"], ckpt["net"]["head.conv3.weight"])
     assert exported[-1][:2] == ("psnr", 5)
 

@@ -22,7 +22,8 @@ Runs are named ``sr-<stage>`` for the shipped size (32 channels, 4 blocks), else
 checkpoints ``<run>.pt`` go to ``--checkpoints`` every 3 minutes and a rerun resumes there, with the recipe
 (``--patch``, ``--batch``, ``--lr``, ``--steps``) saved in it unless given again; without a checkpoint, a run of the
 shipped net's size continues from the shipped weights (fresh optimiser) unless ``--from-scratch``, any other
-starts at step 0.
+starts at step 0. A rerun with another ``--steps`` moves the psnr cosine's horizon from its step on (the learning
+rate follows the new curve; the change is kept in the recipe and named in the manifest).
 The training curve goes to ``bench/results/train-<run>.csv``.
 """
 
@@ -156,12 +157,21 @@ def run_name(stage: str, config: dict[str, int]) -> str:
     return f"sr-{stage}" if config == CONFIG else f"sr-{stage}-c{config['channels']}b{config['blocks']}"
 
 
+def horizon_text(recipe: dict) -> str:
+    """The cosine horizon, with its changes when a run was continued with another ``--steps``."""
+    changes = recipe.get("horizons", [])
+    if not changes:
+        return f"{recipe['steps']} steps"
+    parts = [f"{steps} steps from step {start}" for start, steps in changes]
+    return "a horizon of " + ", then ".join(parts)
+
+
 def export(stage: str, net: SRNet, step: int, recipe: dict, weights: Path = WEIGHTS_DIR) -> None:
     """Write the deploy (merged) form as ``<weights>/sr-x2-<stage>.safetensors`` with its manifest entry there."""
     patch, batch = recipe["patch"], recipe["batch"]
     data = (f"380 of the 400 BSD200 + BSDS500test JPEGs (20 held out, generative.datasets.SR_HELD_OUT), random "
             f"{patch}-px HR / {patch // 2}-px LR patches, scale jitter 0.5-1, rot90 + flips; LR = Pillow bicubic x1/2")
-    training = (f"L1 loss, Adam {recipe['lr']:g} with cosine decay over {recipe['steps']} steps, batch {batch}"
+    training = (f"L1 loss, Adam {recipe['lr']:g} with cosine decay over {horizon_text(recipe)}, batch {batch}"
                 if stage == "psnr" else
                 f"fine-tuned from sr-x2-psnr: pixel L1 + {ADV_WEIGHT} x non-saturating adversarial loss of a "
                 "spectral-norm PatchGAN discriminator (width 16, Adam 1e-4) that sees only the high-frequency detail "
@@ -260,6 +270,10 @@ def main(argv: list[str] | None = None) -> None:
             d.load_state_dict(ckpt["d"])
         step = int(ckpt["step"])
         print(f"{name}: resuming after step {step}")
+        before = ckpt.get("recipe", {})
+        if not gan and "steps" in given and before.get("steps") not in (None, given["steps"]):
+            recipe["horizons"] = [*before.get("horizons", [[0, before["steps"]]]), [step, given["steps"]]]
+            print(f"{name}: cosine horizon {before['steps']} -> {given['steps']} steps from step {step}")
     elif own.get("config") == config and not (args.from_scratch and not gan):
         net = training_form(load_file(WEIGHTS_DIR / f"sr-x2-{args.stage}.safetensors"), config)
         step = int(own["trained_steps"])
