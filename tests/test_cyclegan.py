@@ -454,3 +454,33 @@ def test_bench_scores_a_training_checkpoint_in_its_own_generator_form(tmp_path):
     expected = Translator(**config).eval()
     expected.net.load_state_dict(trainer.f.state_dict())
     np.testing.assert_array_equal(f(_sky(64)), expected(_sky(64)))
+
+
+def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monkeypatch):
+    """A rerun with another --steps or --identity continues the checkpoint under them, and the manifest says so."""
+    from generative.train import cyclegan as train
+
+    for folder, colour in (("trainA", (140, 90, 50)), ("trainB", (230, 230, 230))):
+        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
+        for i in range(3):
+            image = np.clip(np.random.default_rng(i).normal(colour, 20, (48, 48, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(image).save(tmp_path / "data" / "horse2zebra" / folder / f"{i}.jpg")
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    exported = []
+    monkeypatch.setattr(train, "save_model", lambda name, model, record: exported.append((name, record)))
+    common = ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
+              "--upsample", "resize", "--padding", "reflect", "--load", "40", "--crop", "32"]
+    train.main([*common, "--steps", "2"])
+    path = tmp_path / "cache" / "cyclegan-resize-reflect.pt"
+    first = torch.load(path, weights_only=True)
+    assert first["step"] == 2 and first["history"] == [[0, 2, 0.5]]
+    train.main([*common, "--steps", "3", "--identity", "1.0"])
+    again = torch.load(path, weights_only=True)
+    assert again["step"] == 3 and again["history"] == [[0, 2, 0.5], [2, 3, 1.0]]
+    assert not torch.equal(again["g"]["model.1.weight"], first["g"]["model.1.weight"])
+    assert exported == []  # a new generator form ships only when asked
+    train.main([*common, "--steps", "3", "--identity", "1.0", "--export"])
+    assert [name for name, _ in exported] == list(NAMES)
+    record = exported[0][1]
+    assert record["trained_steps"] == 3 and "--identity 1.0" in record["command"]
+    assert record["schedule"].endswith("from step 0: --steps 2, identity 0.5; from step 2: --steps 3, identity 1")

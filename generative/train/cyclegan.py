@@ -7,7 +7,8 @@ The CycleGAN recipe: ResNet-block generators with instance norm, 70 x 70 PatchGA
 loss, cycle loss (lambda 10) and identity loss (0.5 lambda), a pool of 50 past fakes per discriminator,
 resize to ``--load`` px then random ``--crop`` px crops with flips, Adam 2e-4 (0.5, 0.999), the learning
 rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go to ``--checkpoints`` every
-3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators).
+3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators). A rerun with another
+``--steps`` or ``--identity`` continues under them; each leg is kept in the checkpoint and named in the manifest.
 ``--export`` (or the end of ``--steps``) writes ``weights/cyclegan-{horse2zebra,zebra2horse}.safetensors``.
 
 ``--upsample resize`` (resize-convolutions) and ``--padding reflect`` train the generator form that prints no
@@ -141,6 +142,13 @@ def run_name(config_g: dict) -> str:
     return f"cyclegan-{form[0]}-{form[1]}{'-skip' if form[2] else ''}"
 
 
+def schedule_text(history: list[list]) -> str:
+    """A run continued with other settings, leg by leg: its first step, ``--steps`` and identity weight."""
+    legs = [f"from step {start}: --steps {steps}, identity {identity:g}" for start, steps, identity in history]
+    return ("learning rate 2e-4, falling linearly to 0 over the second half of --steps; the run was continued "
+            "with other settings: " + "; ".join(legs))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
     cli = parser(__doc__)
@@ -164,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     g, f = trainer.g, trainer.f
     ckpt_path = cache / f"{name}.pt"
     step = 0
+    history: list[list] = []  # [first step, --steps, identity weight] of each leg of the run
     shipped = read_manifest()
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
@@ -172,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
+        history = [list(leg) for leg in ckpt.get("history", [])]
     elif set(NAMES) <= set(shipped) and run_name(shipped[NAMES[0]]["config"]) == name:
         # No checkpoint on this machine: continue from the shipped generators (fresh discriminators).
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
@@ -182,10 +192,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.export:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
+    if not args.export and (not history or history[-1][1:] != [args.steps, args.identity]):
+        history.append([step, args.steps, args.identity])
+
     def checkpoint() -> None:
         save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
-                         "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images, "config_g": config_g},
-                        ckpt_path)
+                         "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images, "config_g": config_g,
+                         "history": history}, ckpt_path)
 
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load, cache)
@@ -228,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
                   "command": f"python -m generative.train.cyclegan --data ../shared/data --threads 1 --steps {args.steps}"
                              f"{form}",
                   "trained_steps": step}
+        if len(history) > 1:
+            common["schedule"] = schedule_text(history)
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
             translator = Translator(**config_g)
             translator.net.load_state_dict(net.state_dict())
