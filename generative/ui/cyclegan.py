@@ -13,6 +13,7 @@ from generative.cyclegan import MAX_SIDE, resize, working_size
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
 from generative.ui import links, models
 from generative.ui.gpu import gpu
+from generative.ui.progress import patient
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -78,13 +79,13 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     if resolution not in SIDES:
         raise gr.Error(f"Pick a resolution: {FAST} or {FULL}.")
     there, back = _models(direction)
-    first, second = direction.split(" → ")
-    progress(0, desc=f"{first} → {second}")
+    first = direction.split(" → ")[0]
+    report = patient(progress)
     small_x = resize(x, *working_size(w, h, SIDES[resolution]))
     small_y = there.at_size(small_x)
-    progress(0.45, desc=f"back to {first}")
+    report(0.45, f"back to {first}")
     small_back = back.at_size(small_y)
-    progress(0.9, desc="cycle error")
+    report(0.9, "cycle error")
     panel_x, panel_y, panel_back = _thumb(small_x), _thumb(small_y), _thumb(small_back)
     changed, error = mean_difference(small_x, small_y), mean_difference(small_x, small_back)
     work_h, work_w = small_x.shape[:2]

@@ -12,6 +12,7 @@ from generative.metric_names import BICUBIC, SR_SETS, per_set
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
 from generative.ui import links, models
 from generative.ui.gpu import gpu
+from generative.ui.progress import patient
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import read_manifest, training_record
 
@@ -44,11 +45,11 @@ def _image(path: str | None, what: str = "the image to upscale") -> np.ndarray:
 
 
 def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
-    """Bicubic, PSNR net and GAN net results for ``img``, with a progress bar over the tiles."""
-    outputs = [bicubic_x2(img)]
+    """Bicubic, PSNR net and GAN net results for ``img``, with a progress bar over the tiles (when it takes a while)."""
+    outputs, bar = [bicubic_x2(img)], patient(progress)
     for k, (net, label) in enumerate(zip(_nets(), LABELS[1:])):
         def report(done: int, total: int, k: int = k, label: str = label) -> None:
-            progress((k * total + done) / (len(MODELS) * total), desc=f"{label}: tile {done} of {total}")
+            bar((k * total + done) / (len(MODELS) * total), f"{label}: tile {done} of {total}")
         outputs.append(net(img, tile=TILE, progress=report))
     return outputs
 
