@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 import time
 
-import torch
-
 from generative import digits
 from generative.bernoulli import BernoulliMixture
 from generative.metric_names import EXACT_NLL

@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from generative.datasets import load_domain
 from generative.horsezebra import CROP, LOAD, HorseZebraClassifier, prepare
 from generative.train import parser, start_run
-from generative.datasets import load_domain
 from generative.weights import save_model
 
 CONFIG = {"width": 16}

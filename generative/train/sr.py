@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 from PIL import Image
 from safetensors.torch import load_file
+from torch import nn
 
 from generative.datasets import load_sr_photos
 from generative.sr import PatchDiscriminator, SRNet, Upscaler

@@ -141,14 +141,14 @@ def build(tab: gr.Tab) -> None:
         back_box = gr.Image(label="F(G(x)) (translated back)", interactive=False, format=PHOTO_FORMAT)
         heat_box = gr.Image(label="|x − F(G(x))|", interactive=False, format=PHOTO_FORMAT, elem_id="cyclegan-heatmap")
     outputs = [slider, x_box, y_box, change_box, back_box, heat_box, summary]
-    quiet = {"show_progress_on": [slider]}  # one progress bar, over the result: on every output it costs the page ~30 ms
-    go.click(translate, [upload, direction, resolution], outputs, api_name="cyclegan_translate", **quiet)
+    one_bar = {"show_progress_on": [slider]}  # one progress bar, over the result: on every output it costs the page ~30 ms
+    go.click(translate, [upload, direction, resolution], outputs, api_name="cyclegan_translate", **one_bar)
     links.share("cyclegan", tab, [links.photo("photo", EXAMPLES),
                                   links.choice("direction", list(NAMES), direction,
                                                slugs={"horse → zebra": "horse-to-zebra", "zebra → horse": "zebra-to-horse"}),
                                   links.choice("size", list(SIDES), resolution, slugs={FAST: "fast", FULL: "full"})],
                 show=open_example, outputs=[upload, *outputs], place=copy_link, cache_example=True,
                 describe=links.example_photo_state(EXAMPLES), describe_inputs=[upload])
-    upload.upload(translate, [upload, direction, resolution], outputs, api_visibility="private", **quiet)
+    upload.upload(translate, [upload, direction, resolution], outputs, api_visibility="private", **one_bar)
     examples.load_input_event.then(translate, [upload, direction, resolution], outputs, api_visibility="private",
-                                   **quiet)
+                                   **one_bar)
