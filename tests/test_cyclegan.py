@@ -468,6 +468,7 @@ def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monk
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
     exported = []
     monkeypatch.setattr(train, "save_model", lambda name, model, record: exported.append((name, record)))
+    monkeypatch.setattr(train, "read_manifest", dict)  # a run from scratch, whatever form is shipped
     common = ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
               "--upsample", "resize", "--padding", "reflect", "--load", "40", "--crop", "32"]
     train.main([*common, "--steps", "2"])
