@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from bench.actions import ROOT, running_app
-from bench.common import load_average, write
+from bench.common import cpu_reference_ms, load_average, write
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -168,13 +168,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls per action first (models load)")
     parser.add_argument("--only", metavar="TEXT", help="just the actions whose name contains TEXT (e.g. 'GAN lab')")
     args = parser.parse_args(argv)
-    load_start = load_average()
+    load_start, speed_start = load_average(), cpu_reference_ms()
     with running_app(port=7874) as (url, cold_start, _):
         rows = measure(url, args.repeats, args.warmup, args.only)
     result = {"cold_start_s": round(cold_start, 2), "actions": rows,
-              "load_average_1_5_15": {"start": load_start, "end": load_average()}}
+              "load_average_1_5_15": {"start": load_start, "end": load_average()},
+              "cpu_reference_ms": {"start": speed_start, "end": cpu_reference_ms()}}
     print(f"load average (1, 5, 15 min) at the start {result['load_average_1_5_15']['start']}, "
-          f"at the end {result['load_average_1_5_15']['end']}")
+          f"at the end {result['load_average_1_5_15']['end']}; machine speed (bench.common.cpu_reference_ms, "
+          f"lower is faster) {speed_start} ms at the start, {result['cpu_reference_ms']['end']} ms at the end")
     if args.only is None:  # a probe of some actions leaves the record of all of them alone
         write("browser_latency", result)
     return result

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import torch
 
+from generative.device import one_cpu_thread
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -30,6 +32,16 @@ def machine() -> dict:
 def load_average() -> list[float]:
     """The machine's load average over 1, 5 and 15 minutes, to 2 decimals: how busy the cores were."""
     return [round(v, 2) for v in os.getloadavg()]
+
+
+def cpu_reference_ms(repeats: int = 7) -> float:
+    """Median milliseconds of a fixed one-thread job (20 small 3 x 3 convolutions in torch): how fast the machine
+    runs now. Shared virtual machines slow down and speed up with their neighbours' load, which the load average
+    does not show; runs are comparable only at similar figures."""
+    x, w = torch.ones(1, 24, 96, 96), torch.full((24, 24, 3, 3), 0.01)
+    with one_cpu_thread(), torch.inference_mode():
+        ms = [1000 * t for t in timings(lambda: [torch.conv2d(x, w, padding=1) for _ in range(20)], repeats, warmup=2)]
+    return round(statistics.median(ms), 1)
 
 
 def timings(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:

@@ -126,6 +126,14 @@ def latency(r: dict) -> list[str]:
             "less than the wait."]
 
 
+def _speed(r: dict) -> str:
+    speed = r.get("cpu_reference_ms")
+    if speed is None:
+        return ""
+    return (f"; machine speed {speed['start']} ms at the start, {speed['end']} ms at the end (a fixed one-thread "
+            "job, `bench.common.cpu_reference_ms`: this virtual machine's speed moves with its neighbours' load)")
+
+
 def browser_latency(r: dict) -> list[str]:
     load = r["load_average_1_5_15"]
     rows = [[a["action"], f"{a['first_call_ms']:.0f} ms", f"{a['median_ms']:.0f} ms", f"{a['p90_ms']:.0f} ms"]
@@ -133,7 +141,7 @@ def browser_latency(r: dict) -> list[str]:
     return [f"What a person waits in Chromium, from the click or the chosen file until every new output picture has "
             f"loaded (`python -m bench.browser_latency`; {r['actions'][0]['n']} calls per action after the untimed "
             f"first ones, each drawing something new). Load average (1 min) {load['start'][0]} at the start, "
-            f"{load['end'][0]} at the end. Goals: median ≤ 300 ms per action (GAN lab Step ≤ 150 ms), ≤ 1 s for the "
+            f"{load['end'][0]} at the end{_speed(r)}. Goals: median ≤ 300 ms per action (GAN lab Step ≤ 150 ms), ≤ 1 s for the "
             "512 × 512 upscale.", "",
             *_table(["action", "first call", "median", "p90"], rows)]
 
