@@ -7,7 +7,6 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 from matplotlib import colormaps
-from PIL import Image
 
 from generative.cyclegan import MAX_SIDE, resize, working_size
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
@@ -54,8 +53,7 @@ def _thumb(image: np.ndarray) -> np.ndarray:
     scale = PANEL_PX / max(h, w)
     if scale >= 1:
         return image
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+    return resize(image, max(1, round(w * scale)), max(1, round(h * scale)))
 
 
 def heatmap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
