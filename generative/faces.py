@@ -54,18 +54,27 @@ class MappingBlock(nn.Module):
 class MinibatchStd(nn.Module):
     """Append one feature map: the standard deviation of each feature across a group of consecutive images,
     averaged over features and pixels (ProGAN/StyleGAN). A group holds ``group_size`` images, or fewer when the
-    batch size is not a multiple of it: the largest size that divides the batch (a lone image has a spread of 0)."""
+    batch size is not a multiple of it: the largest size that divides the batch. A lone image has no spread of its
+    own; it gets ``lone_spread`` (a typical value for groups of real faces, measured at export), so that it is
+    judged as if it came in a group of real photos."""
 
-    def __init__(self, group_size: int = 4) -> None:
+    def __init__(self, group_size: int = 4, lone_spread: float = 0.0) -> None:
         super().__init__()
-        self.group_size = group_size
+        self.group_size, self.lone_spread = group_size, lone_spread
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def spread(self, x: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """Each group's spread (one value per group) and the group size."""
         n, c, h, w = x.shape
         g = max(k for k in range(1, min(self.group_size, n) + 1) if n % k == 0)
+        if g == 1:
+            return torch.full((n,), self.lone_spread, dtype=x.dtype, device=x.device), 1
         groups = x.reshape(n // g, g, c, h, w)
         groups = groups - groups.mean(dim=1, keepdim=True)  # explicit: 4x faster than var() here on the CPU
-        spread = (groups.square().mean(dim=1) + 1e-8).sqrt().mean(dim=(1, 2, 3))
+        return (groups.square().mean(dim=1) + 1e-8).sqrt().mean(dim=(1, 2, 3)), g
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        spread, g = self.spread(x)
         layout = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
         spread_map = spread.repeat_interleave(g)[:, None, None, None].expand(n, 1, h, w).contiguous(memory_format=layout)
         return torch.cat([x, spread_map], dim=1)  # in x's memory layout (channels_last trains faster on the CPU)
@@ -132,7 +141,8 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """images (N, 3, 64, 64) in [-1, 1] -> logits; ``prob_real`` takes uint8 images."""
 
-    def __init__(self, width: int = 32, minibatch_std: bool = False, spectral_norm: bool = True) -> None:
+    def __init__(self, width: int = 32, minibatch_std: bool = False, spectral_norm: bool = True,
+                 lone_spread: float = 0.0) -> None:
         super().__init__()
         channels = [3, width, 2 * width, 4 * width, 8 * width]  # at 64, 32, 16, 8, 4 px
         norm = parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
@@ -142,7 +152,7 @@ class Discriminator(nn.Module):
 
         layers = [layer for a, b in zip(channels[:-2], channels[1:-1]) for layer in down(a, b)]
         if minibatch_std:
-            layers.append(MinibatchStd())
+            layers.append(MinibatchStd(lone_spread=lone_spread))
         self.features = nn.Sequential(*layers, *down(channels[-2] + int(minibatch_std), channels[-1]))
         self.head = norm(nn.Linear(channels[-1] * 16, 1))
 
@@ -152,6 +162,17 @@ class Discriminator(nn.Module):
     @torch.no_grad()
     def prob_real(self, images: np.ndarray) -> np.ndarray:
         """P(real) = sigmoid(logit) for (N, 64, 64, 3) uint8 images (with a minibatch-std layer, each verdict also
-        depends on how much the images of its group of consecutive images vary)."""
+        depends on how much the images of its group of consecutive images vary; a lone image is judged as if in
+        a group of real faces)."""
         x = to_tensor(np.asarray(images), next(self.parameters()).device, signed=True)
         return torch.sigmoid(self(x)).cpu().numpy()
+
+    @torch.no_grad()
+    def real_group_spread(self, faces: np.ndarray) -> float:
+        """The minibatch-std layer's mean spread over groups of these (real) uint8 faces: the ``lone_spread`` that
+        makes a lone image's verdict match its verdict among real faces."""
+        layers = list(self.features)
+        std = next(i for i, layer in enumerate(layers) if isinstance(layer, MinibatchStd))
+        x = to_tensor(np.asarray(faces), next(self.parameters()).device, signed=True)
+        spread, _ = layers[std].spread(nn.Sequential(*layers[:std])(x))
+        return float(spread.mean())

@@ -41,6 +41,24 @@ def test_minibatch_std_appends_the_spread_of_each_group():
     assert MinibatchStd()(x.to(memory_format=torch.channels_last)).is_contiguous(memory_format=torch.channels_last)
 
 
+def test_a_lone_image_is_judged_as_if_in_a_group_of_the_measured_spread():
+    """An upload is judged alone: with ``lone_spread`` set to a group's measured spread, each of that group's
+    images alone gets the verdict it gets in the group (and another one with the default spread of 0)."""
+    torch.manual_seed(0)
+    d = Discriminator(minibatch_std=True).eval()
+    faces = ((_images(4, seed=3) + 1) * 127.5).round().permute(0, 2, 3, 1).numpy().astype(np.uint8)
+    spread = d.real_group_spread(faces)
+    assert spread > 0
+    calibrated = Discriminator(minibatch_std=True, lone_spread=spread).eval()
+    calibrated.load_state_dict(d.state_dict())
+    in_group = d.prob_real(faces)
+    alone = np.concatenate([calibrated.prob_real(face[None]) for face in faces])
+    np.testing.assert_allclose(alone, in_group, atol=1e-5)
+    uncalibrated = np.concatenate([d.prob_real(face[None]) for face in faces])
+    assert np.abs(uncalibrated - in_group).max() > 1e-4
+    np.testing.assert_allclose(calibrated.prob_real(faces), in_group, atol=1e-6)  # groups still use their own spread
+
+
 def test_minibatch_std_lets_d_see_the_rest_of_the_group():
     torch.manual_seed(0)
     with_std, plain = Discriminator(minibatch_std=True).eval(), Discriminator().eval()
@@ -171,3 +189,38 @@ def test_resume_continues_exactly_and_refuses_other_networks(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(trainer.g_ema.parameters(), resumed.g_ema.parameters()))
     with pytest.raises(SystemExit, match="networks differ"):
         resume(Trainer(RECIPES["r1"]), path, "r1")
+
+
+def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, monkeypatch):
+    """Two steps of the sg2 recipe on a tiny face folder, a resumed third, and an export to another folder: the
+    manifest names the command and the start, D's lone-image spread is measured, and the weights load back."""
+    from PIL import Image
+
+    from generative.train import faces as train
+    from generative.weights import load_model
+
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    folder = tmp_path / "data" / "faces" / "train_src"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        Image.fromarray(rng.integers(0, 256, (109, 89, 3), dtype=np.uint8)).save(folder / f"{i:06d}.jpg")
+    common = ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "ckpt"), "--threads", "1",
+              "--recipe", "sg2", "--name", "trial", "--batch", "4", "--fid-n", "0", "--weights", str(tmp_path / "w")]
+    start = train.read_manifest()["faces-gan"]["trained_steps"] if SHIPPED else 0  # a run starts from the shipped
+    train.main([*common, "--steps", str(start + 2)])
+    first = torch.load(tmp_path / "ckpt" / "trial.pt", weights_only=True)
+    assert first["step"] == start + 2
+    train.main([*common, "--steps", str(start + 3)])
+    again = torch.load(tmp_path / "ckpt" / "trial.pt", weights_only=True)
+    assert (again["step"], again["origin"]) == (first["step"] + 1, first["origin"])
+    train.main([*common, "--export"])
+    manifest = train.read_manifest(tmp_path / "w")
+    assert manifest["faces-gan-d"]["config"]["lone_spread"] > 0
+    assert manifest["faces-gan"]["started_from"] == first["origin"]
+    assert "--recipe sg2 --name trial" in manifest["faces-gan"]["command"]
+    assert (tmp_path / "curves" / "train-trial.csv").read_text().startswith("step,")
+    d = load_model("faces-gan-d", torch.device("cpu"), tmp_path / "w")
+    assert d.prob_real(np.zeros((1, 64, 64, 3), dtype=np.uint8)).shape == (1,)
+    g = load_model("faces-gan", torch.device("cpu"), tmp_path / "w")
+    assert g.generate([0, 1]).shape == (2, 64, 64, 3)

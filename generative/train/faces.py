@@ -30,10 +30,11 @@ import generative
 from generative.datasets import load_faces
 from generative.faces import Discriminator, Generator
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
-from generative.weights import WeightsError, read_manifest, save_model
+from generative.weights import WEIGHTS_DIR, WeightsError, read_manifest, save_model
 
 CONFIG_G = {"z_dim": 128, "width": 32}
 CONFIG_D = {"width": 32}
+LONE_SPREAD_FACES = 1024  # training faces on which an export measures D's minibatch spread for lone images
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Trainer:
 
     recipe: Recipe
     step_count: int = 0
+    origin: str = "random initialisation"  # where the run started, for the manifest
     g: Generator = field(init=False)
     d: Discriminator = field(init=False)
 
@@ -201,13 +203,15 @@ def warm_start(trainer: Trainer) -> None:
         raise WeightsError(f"the shipped generator does not fit recipe {trainer.recipe}: {missing + unexpected}")
     trainer.g_ema.load_state_dict(trainer.g.state_dict())
     warm_start_discriminator(trainer.d, generative.load("faces-gan-d", device="cpu"))
-    trainer.step_count = int(read_manifest()["faces-gan"]["trained_steps"])
+    shipped = read_manifest()["faces-gan"]
+    trainer.step_count = int(shipped["trained_steps"])
+    trainer.origin = f"the shipped weights after step {trainer.step_count} (`{shipped['command']}`)"
 
 
 def checkpoint(trainer: Trainer, recipe: str, ckpt_path: Path) -> None:
     """Save everything :func:`resume` needs to continue the run of ``recipe``."""
     save_checkpoint({**{k: m.state_dict() for k, m in trainer.modules().items()}, "step": trainer.step_count,
-                     "recipe": recipe}, ckpt_path)
+                     "recipe": recipe, "origin": trainer.origin}, ckpt_path)
 
 
 def resume(trainer: Trainer, ckpt_path: Path, recipe: str) -> None:
@@ -222,6 +226,7 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str) -> None:
         for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
         trainer.step_count = int(ckpt["step"])
+        trainer.origin = ckpt.get("origin", trainer.origin)
         print(f"resuming after step {trainer.step_count}")
     elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
         warm_start(trainer)
@@ -236,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--recipe", choices=sorted(RECIPES), default="r1", help="training recipe (see RECIPES)")
     cli.add_argument("--name", default="faces-gan", help="checkpoint and learning-curve name")
     cli.add_argument("--fid-every", type=float, default=35, help="minutes between FID measurements (0: only at the end)")
+    cli.add_argument("--weights", type=Path, default=WEIGHTS_DIR,
+                     help="folder the --export weights and manifest entries go to (default: the shipped weights/)")
     cli.add_argument("--fid-n", type=int, default=1000,
                      help="faces per FID measurement (0: no FID; 1000 as in bench.faces)")
     args = cli.parse_args(argv)
@@ -272,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
             measure_fid(trainer, args, cache, curve)
 
     if args.export:
-        export(trainer, args.recipe)
+        export(trainer, args, load_faces(args.data, cache)[:LONE_SPREAD_FACES])
 
 
 def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: Path) -> float:
@@ -295,17 +302,25 @@ def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: 
     return score
 
 
-def export(trainer: Trainer, recipe: str) -> None:
-    """Write ``weights/faces-gan*.safetensors`` (G with its average w) and their manifest entries."""
+def export(trainer: Trainer, args: argparse.Namespace, real_faces: np.ndarray) -> None:
+    """Write ``weights/faces-gan*.safetensors`` (G with its average w; D with the spread a lone image gets in its
+    minibatch-std layer, measured on ``real_faces``) and their manifest entries."""
     g = copy.deepcopy(trainer.g_ema).to(memory_format=torch.contiguous_format)
     g.estimate_w_avg()
-    d = copy.deepcopy(trainer.d).to(memory_format=torch.contiguous_format)
+    d = copy.deepcopy(trainer.d).to(memory_format=torch.contiguous_format).eval()
+    config_d = dict(trainer.recipe.config_d)
+    if config_d.get("minibatch_std"):
+        config_d["lone_spread"] = round(d.real_group_spread(real_faces), 5)
     common = {"data": "CelebA aligned, first 9,000 images (faces/train_src), 64 x 64 crop, flips",
-              "command": f"python -m generative.train.faces --data ../shared/data --recipe {recipe}",
-              "trained_steps": trainer.step_count}
-    save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": trainer.recipe.config_g, **common})
-    save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": trainer.recipe.config_d, **common})
-    print(f"exported after {trainer.step_count} steps")
+              "command": f"python -m generative.train.faces --data ../shared/data --recipe {args.recipe} "
+                         f"--name {args.name}",
+              "started_from": trainer.origin, "trained_steps": trainer.step_count}
+    args.weights.mkdir(parents=True, exist_ok=True)
+    save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": trainer.recipe.config_g, **common},
+               args.weights)
+    save_model("faces-gan-d", d, {"builder": "generative.faces:Discriminator", "config": config_d, **common},
+               args.weights)
+    print(f"exported after {trainer.step_count} steps to {args.weights}")
 
 
 if __name__ == "__main__":
