@@ -14,6 +14,7 @@ from generative.faces import Discriminator, Generator, MappingBlock, MinibatchSt
 from generative.train.faces import (
     LOSSES,
     RECIPES,
+    Recipe,
     Trainer,
     checkpoint,
     ema_update,
@@ -96,6 +97,22 @@ def test_warm_started_discriminator_computes_what_its_source_did(options):
     assert _spectral_norm_layers(d) == (0 if options.get("spectral_norm") is False else 5)
 
 
+def test_a_discriminator_starts_only_from_one_it_can_hold():
+    """A D with minibatch std and no spectral norm (the sg2 recipe's) passes to its own kind, not to a D without
+    minibatch std or with spectral norm, whose function could not be the source's."""
+    torch.manual_seed(0)
+    x = _images(8)
+    source = Discriminator(minibatch_std=True, spectral_norm=False).eval()
+    same = Discriminator(minibatch_std=True, spectral_norm=False).eval()
+    with torch.no_grad():
+        warm_start_discriminator(same, source)
+        torch.testing.assert_close(same(x), source(x))
+    for options, why in [({}, "minibatch-std"), ({"minibatch_std": True}, "spectral norm"),
+                         ({"spectral_norm": False}, "minibatch-std")]:
+        with pytest.raises(generative.weights.WeightsError, match=why):
+            warm_start_discriminator(Discriminator(**options), source)
+
+
 def test_mapping_blocks_start_as_the_identity_and_then_learn():
     block = MappingBlock(8)
     z = torch.randn(5, 8)
@@ -108,16 +125,31 @@ def test_mapping_blocks_start_as_the_identity_and_then_learn():
     assert not any(key.startswith("mapping_net") for key in Generator().state_dict())  # the shipped layout
 
 
+def _holds_the_shipped_networks(recipe: Recipe) -> bool:
+    """Whether a recipe's networks have every part of the shipped ones (mapping blocks, minibatch std, and no
+    spectral norm where the shipped D has none)."""
+    manifest = generative.weights.read_manifest()
+    g, d = manifest["faces-gan"]["config"], manifest["faces-gan-d"]["config"]
+    return (recipe.config_g.get("mapping_blocks", 0) >= g.get("mapping_blocks", 0)
+            and recipe.config_d.get("minibatch_std", False) >= d.get("minibatch_std", False)
+            and recipe.config_d.get("spectral_norm", True) <= d.get("spectral_norm", True))
+
+
 @pytest.mark.skipif(not SHIPPED, reason="no face GAN weights in weights/")
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
-def test_every_recipe_starts_from_the_shipped_faces_and_verdicts(recipe):
+def test_every_recipe_starts_from_the_shipped_faces_and_verdicts_or_says_why_not(recipe):
     g, d = generative.load("faces-gan", device="cpu"), generative.load("faces-gan-d", device="cpu")
     trainer = Trainer(RECIPES[recipe])
+    if not _holds_the_shipped_networks(RECIPES[recipe]):
+        with pytest.raises(generative.weights.WeightsError, match="--from-scratch"):
+            warm_start(trainer)
+        return
     warm_start(trainer)
     faces = g.generate(list(range(8)), 0.7)
     np.testing.assert_array_equal(trainer.g_ema.generate(list(range(8)), 0.7), faces)
     np.testing.assert_allclose(trainer.d.eval().prob_real(faces), d.prob_real(faces), atol=1e-5)
     assert trainer.step_count == generative.weights.read_manifest()["faces-gan"]["trained_steps"]
+    assert "shipped weights" in trainer.origin
 
 
 def test_ema_update_moves_each_parameter_by_one_minus_decay():
@@ -220,6 +252,9 @@ def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, mo
     assert manifest["faces-gan"]["started_from"] == first["origin"]
     assert "--recipe sg2 --name trial" in manifest["faces-gan"]["command"]
     assert (tmp_path / "curves" / "train-trial.csv").read_text().startswith("step,")
+    train.main([*common[:-2], "--name", "fresh", "--from-scratch", "--steps", "1"])
+    fresh = torch.load(tmp_path / "ckpt" / "fresh.pt", weights_only=True)
+    assert (fresh["step"], fresh["origin"]) == (1, "random initialisation")
     d = load_model("faces-gan-d", torch.device("cpu"), tmp_path / "w")
     assert d.prob_real(np.zeros((1, 64, 64, 3), dtype=np.uint8)).shape == (1,)
     g = load_model("faces-gan", torch.device("cpu"), tmp_path / "w")

@@ -28,7 +28,7 @@ from torch.nn.utils import parametrize
 
 import generative
 from generative.datasets import load_faces
-from generative.faces import Discriminator, Generator
+from generative.faces import Discriminator, Generator, MinibatchStd
 from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, WeightsError, read_manifest, save_model
 
@@ -172,18 +172,30 @@ def _weighted_layers(d: Discriminator) -> list[nn.Module]:
     return [m for m in d.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 
 
+def _spectral_norm_layers(d: Discriminator) -> int:
+    return sum(parametrize.is_parametrized(m, "weight") for m in _weighted_layers(d))
+
+
 def _copy_padded(target: torch.Tensor, source: torch.Tensor) -> None:
     """``source`` into the leading part of each dimension of ``target``, zeros elsewhere."""
     target.zero_()
     target[tuple(slice(0, size) for size in source.shape)] = source
 
 
+def _has_minibatch_std(d: Discriminator) -> bool:
+    return any(isinstance(m, MinibatchStd) for m in d.modules())
+
+
 @torch.no_grad()
 def warm_start_discriminator(d: Discriminator, source: Discriminator) -> None:
-    """Give ``d`` the function of ``source`` (in eval mode), a spectral-norm D without minibatch std, whatever
-    ``d``'s options: the minibatch-std channel's weights start at zero, and a layer without spectral norm takes
-    the normalised weights W / sigma."""
+    """Give ``d`` the function of ``source`` (in eval mode) where ``d`` can hold it: a new minibatch-std channel's
+    weights start at zero, and a layer without spectral norm takes a spectral-norm source's W / sigma. A source
+    with minibatch std, or without spectral norm, fits only a ``d`` with the same (else :class:`WeightsError`)."""
     source.eval()
+    if _has_minibatch_std(source) and not _has_minibatch_std(d):
+        raise WeightsError("its discriminator has a minibatch-std layer and this recipe's has none")
+    if _spectral_norm_layers(d) > _spectral_norm_layers(source):
+        raise WeightsError("its discriminator has no spectral norm and this recipe's has")
     for target, layer in zip(_weighted_layers(d), _weighted_layers(source), strict=True):
         if parametrize.is_parametrized(target, "weight"):
             _copy_padded(target.parametrizations.weight.original, layer.parametrizations.weight.original)
@@ -197,13 +209,20 @@ def warm_start_discriminator(d: Discriminator, source: Discriminator) -> None:
 
 def warm_start(trainer: Trainer) -> None:
     """Start from the shipped weights (fresh optimiser state) with their function: new mapping blocks are the
-    identity and D's new parts start neutral (:func:`warm_start_discriminator`)."""
-    missing, unexpected = trainer.g.load_state_dict(generative.load("faces-gan", device="cpu").state_dict(), strict=False)
-    if unexpected or any(not key.startswith("mapping_net.") for key in missing):
-        raise WeightsError(f"the shipped generator does not fit recipe {trainer.recipe}: {missing + unexpected}")
-    trainer.g_ema.load_state_dict(trainer.g.state_dict())
-    warm_start_discriminator(trainer.d, generative.load("faces-gan-d", device="cpu"))
+    identity and D's new parts start neutral (:func:`warm_start_discriminator`). Networks that cannot hold the
+    shipped function (fewer mapping blocks, no minibatch std, spectral norm where the shipped D has none) raise
+    :class:`WeightsError`."""
     shipped = read_manifest()["faces-gan"]
+    try:
+        missing, unexpected = trainer.g.load_state_dict(generative.load("faces-gan", device="cpu").state_dict(),
+                                                        strict=False)
+        if unexpected or any(not key.startswith("mapping_net.") for key in missing):
+            raise WeightsError("its generator has parts this recipe's has not: " + ", ".join(unexpected or missing))
+        warm_start_discriminator(trainer.d, generative.load("faces-gan-d", device="cpu"))
+    except WeightsError as exc:
+        raise WeightsError(f"this recipe cannot start from the shipped face GAN (`{shipped['command']}`): {exc}; "
+                           "start it with --from-scratch") from None
+    trainer.g_ema.load_state_dict(trainer.g.state_dict())
     trainer.step_count = int(shipped["trained_steps"])
     trainer.origin = f"the shipped weights after step {trainer.step_count} (`{shipped['command']}`)"
 
@@ -214,9 +233,9 @@ def checkpoint(trainer: Trainer, recipe: str, ckpt_path: Path) -> None:
                      "recipe": recipe, "origin": trainer.origin}, ckpt_path)
 
 
-def resume(trainer: Trainer, ckpt_path: Path, recipe: str) -> None:
+def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = False) -> None:
     """Load the checkpoint if there is one (trained with ``recipe`` or one with the same networks), else the
-    shipped weights (:func:`warm_start`), else nothing."""
+    shipped weights (:func:`warm_start`) unless ``from_scratch``, else nothing."""
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=True)
         before = RECIPES[ckpt["recipe"]]
@@ -228,8 +247,11 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str) -> None:
         trainer.step_count = int(ckpt["step"])
         trainer.origin = ckpt.get("origin", trainer.origin)
         print(f"resuming after step {trainer.step_count}")
-    elif {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
-        warm_start(trainer)
+    elif not from_scratch and {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
+        try:
+            warm_start(trainer)
+        except WeightsError as exc:
+            raise SystemExit(f"{ckpt_path} does not exist and {exc}") from None
         print(f"no checkpoint: continuing from the shipped weights after step {trainer.step_count}")
 
 
@@ -241,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--recipe", choices=sorted(RECIPES), default="r1", help="training recipe (see RECIPES)")
     cli.add_argument("--name", default="faces-gan", help="checkpoint and learning-curve name")
     cli.add_argument("--fid-every", type=float, default=35, help="minutes between FID measurements (0: only at the end)")
+    cli.add_argument("--from-scratch", action="store_true",
+                     help="without a checkpoint, start from random weights instead of the shipped ones")
     cli.add_argument("--weights", type=Path, default=WEIGHTS_DIR,
                      help="folder the --export weights and manifest entries go to (default: the shipped weights/)")
     cli.add_argument("--fid-n", type=int, default=1000,
@@ -249,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     cache = start_run(args)
     trainer = Trainer(RECIPES[args.recipe])
     ckpt_path = cache / f"{args.name}.pt"
-    resume(trainer, ckpt_path, args.recipe)
+    resume(trainer, ckpt_path, args.recipe, args.from_scratch)
     trainer.channels_last()
 
     if not args.export:
