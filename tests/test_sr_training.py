@@ -138,3 +138,40 @@ def test_compiled_training_checkpoints_the_plain_net(data, tmp_path, monkeypatch
                 "--blocks", "1", "--patch", "16", "--batch", "2", "--steps", "2", "--compile", "--channels-last"])
     ckpt = torch.load(tmp_path / "sr-psnr-c8b1.pt", weights_only=True)
     assert ckpt["step"] == 2 and set(ckpt["net"]) == set(SRNet(channels=8, blocks=1).state_dict())
+
+
+def test_a_deeper_net_grows_from_a_shallower_one_with_its_function():
+    """Extra body convs start as identities, so the grown training-form net computes what the deploy net did,
+    and they train: their weights get gradients."""
+    torch.manual_seed(3)
+    small = SRNet(channels=8, blocks=2)
+    with torch.no_grad():
+        for act in small.acts:
+            act.weight.uniform_(0.1, 0.4)  # every slope matters
+    deploy_state = {f"net.{k}": v for k, v in small.reparameterised().state_dict().items()}
+    assert train.deploy_blocks(deploy_state) == 2
+    grown = train.training_form(deploy_state, {"channels": 8, "blocks": 4})
+    x = torch.rand(2, 3, 17, 21)
+    with torch.no_grad():
+        torch.testing.assert_close(grown(x), small(x), rtol=1e-5, atol=1e-5)
+    grown(x).square().mean().backward()
+    assert grown.body[3].conv3.weight.grad.abs().sum() > 0 and grown.acts[4].weight.grad.abs().sum() > 0
+    assert train.grows_from({"channels": 8, "blocks": 2}, {"channels": 8, "blocks": 4})
+    assert not train.grows_from({"channels": 8, "blocks": 2}, {"channels": 16, "blocks": 4})
+    assert not train.grows_from({"channels": 8, "blocks": 4}, {"channels": 8, "blocks": 2})
+    assert not train.grows_from(None, {"channels": 8, "blocks": 2})
+
+
+def test_a_deeper_run_of_the_shipped_width_starts_from_the_shipped_net(data, tmp_path, monkeypatch):
+    shipped = train.read_manifest().get("sr-x2-psnr")
+    if shipped is None:
+        pytest.skip("no shipped PSNR net to grow")
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    monkeypatch.setattr(train, "export", lambda *args, **kwargs: None)
+    config = {"channels": shipped["config"]["channels"], "blocks": shipped["config"]["blocks"] + 1}
+    train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--channels",
+                str(config["channels"]), "--blocks", str(config["blocks"]), "--patch", "32", "--batch", "2",
+                "--steps", str(shipped["trained_steps"] + 1)])
+    ckpt = torch.load(tmp_path / f"{train.run_name('psnr', config)}.pt", weights_only=True)
+    assert ckpt["step"] == shipped["trained_steps"] + 1 and ckpt["config"] == config
+    assert "grown by 1 identity body conv " in ckpt["recipe"]["origin"]

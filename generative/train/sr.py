@@ -21,8 +21,9 @@ it keeps the one whose sharpness is closest to the originals' (:func:`gan_step_s
 Runs are named ``sr-<stage>`` for the shipped size (32 channels, 4 blocks), else ``sr-<stage>-c<C>b<B>``:
 checkpoints ``<run>.pt`` go to ``--checkpoints`` every 3 minutes and a rerun resumes there, with the recipe
 (``--patch``, ``--batch``, ``--lr``, ``--steps``) saved in it unless given again; without a checkpoint, a run of the
-shipped net's size continues from the shipped weights (fresh optimiser) unless ``--from-scratch``, any other
-starts at step 0. A rerun with another ``--steps`` moves the psnr cosine's horizon from its step on (the learning
+shipped net's size continues from the shipped weights (fresh optimiser) unless ``--from-scratch``, and so does a
+psnr run of its width with more ``--blocks``, grown by identity blocks (:func:`training_form`); any other starts at
+step 0. A rerun with another ``--steps`` moves the psnr cosine's horizon from its step on (the learning
 rate follows the new curve; the change is kept in the recipe and named in the manifest).
 The training curve goes to ``bench/results/train-<run>.csv``.
 """
@@ -82,20 +83,33 @@ def cosine_rate(step: int, steps: int, peak: float) -> float:
     return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
 
 
+def deploy_blocks(deploy_state: dict[str, torch.Tensor]) -> int:
+    """How many body convs a deploy-form state dict holds."""
+    return sum(key.startswith("net.body.") and key.endswith(".conv3.weight") for key in deploy_state)
+
+
 def training_form(deploy_state: dict[str, torch.Tensor], config: dict[str, int]) -> SRNet:
     """A collapsed training-form net computing exactly the shipped deploy net (1x1 branches zero, identity
-    subtracted)."""
+    subtracted). A deeper ``config`` grows it: the extra body convs come after the shipped ones as identities
+    (all branch weights zero but the identity, PReLU slope 1), which training then moves."""
     net = SRNet(**config, collapsed=True)
+    shipped_blocks = deploy_blocks(deploy_state)
     with torch.no_grad():
         for name, conv in [("head", net.head), *((f"body.{i}", c) for i, c in enumerate(net.body)), ("tail", net.tail)]:
+            conv.conv1.weight.zero_()
+            conv.conv1.bias.zero_()
+            if f"net.{name}.conv3.weight" not in deploy_state:  # a grown block: the identity branch alone
+                conv.conv3.weight.zero_()
+                conv.conv3.bias.zero_()
+                continue
             weight = deploy_state[f"net.{name}.conv3.weight"].clone()
             if conv.identity:
                 weight[:, :, 1, 1] -= torch.eye(weight.shape[0])
             conv.conv3.weight.copy_(weight)
             conv.conv3.bias.copy_(deploy_state[f"net.{name}.conv3.bias"])
-            conv.conv1.weight.zero_()
-            conv.conv1.bias.zero_()
-        net.acts.load_state_dict({k[len("net.acts."):]: v for k, v in deploy_state.items() if k.startswith("net.acts.")})
+        for i, act in enumerate(net.acts):
+            key = f"net.acts.{i}.weight"
+            act.weight.copy_(deploy_state[key] if i <= shipped_blocks else torch.ones_like(act.weight))
     return net
 
 
@@ -150,6 +164,13 @@ def gan_step_score(psnr: float, bicubic: float, sharp: float) -> float | None:
     """How far a GAN step's held-out sharpness is from the originals' (lower is better), or None when its held-out
     PSNR is less than :data:`MIN_GAIN_DB` above bicubic's (not eligible)."""
     return abs(sharp - 1.0) if psnr >= bicubic + MIN_GAIN_DB else None
+
+
+def grows_from(shipped: dict[str, int] | None, config: dict[str, int]) -> bool:
+    """Whether a net of ``config`` can start from the shipped net of config ``shipped``: the same width and at least
+    as many body convs (the extra ones start as identities, see :func:`training_form`)."""
+    return (shipped is not None and shipped["channels"] == config["channels"]
+            and shipped["blocks"] <= config["blocks"])
 
 
 def run_name(stage: str, config: dict[str, int]) -> str:
@@ -274,13 +295,16 @@ def main(argv: list[str] | None = None) -> None:
         if not gan and "steps" in given and before.get("steps") not in (None, given["steps"]):
             recipe["horizons"] = [*before.get("horizons", [[0, before["steps"]]]), [step, given["steps"]]]
             print(f"{name}: cosine horizon {before['steps']} -> {given['steps']} steps from step {step}")
-    elif own.get("config") == config and not (args.from_scratch and not gan):
+    elif (own.get("config") == config or not gan and grows_from(own.get("config"), config)) and not (
+            args.from_scratch and not gan):
         net = training_form(load_file(WEIGHTS_DIR / f"sr-x2-{args.stage}.safetensors"), config)
         step = int(own["trained_steps"])
         if step >= recipe["steps"]:
             raise SystemExit(f"the shipped sr-x2-{args.stage} has trained {step} steps: give --steps beyond that")
-        recipe["origin"] = f"continued from the shipped weights after step {step} (trained on: {own['data']})"
-        print(f"{name}: no checkpoint, continuing from the shipped weights after step {step} (fresh optimiser)")
+        extra = config["blocks"] - own["config"]["blocks"]
+        grown = f", grown by {extra} identity body conv{'s' * (extra > 1)}" if extra else ""
+        recipe["origin"] = f"continued from the shipped weights after step {step}{grown} (trained on: {own['data']})"
+        print(f"{name}: no checkpoint, continuing from the shipped weights after step {step}{grown} (fresh optimiser)")
     elif gan:
         net = training_form(load_file(WEIGHTS_DIR / "sr-x2-psnr.safetensors"), config)
         print(f"{name}: starting from the shipped sr-x2-psnr")
