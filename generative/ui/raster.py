@@ -6,10 +6,12 @@ cached frame costs a few, which is what lets a tab redraw several times a second
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import matplotlib
 import numpy as np
 from matplotlib.ticker import MaxNLocator
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from generative.ui.plots import View, axes_background
 
@@ -17,6 +19,12 @@ from generative.ui.plots import View, axes_background
 def colour_table(name: str) -> np.ndarray:
     """A matplotlib colour map as a (256, 3) float table."""
     return matplotlib.colormaps[name](np.linspace(0, 1, 256))[:, :3].astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's default font at ``size`` px, made once (``font_size=`` would decode the font again on every call)."""
+    return ImageFont.load_default(size)
 
 
 class Canvas:
@@ -79,7 +87,7 @@ class Canvas:
     def caption(self, text: str, colour: str = "#666") -> None:
         """Centred text in the middle of the axes."""
         self.draw.text(((self.left + self.right) / 2, (self.top + self.bottom) / 2), text, fill=colour,
-                       anchor="mm", font_size=20, align="center")
+                       anchor="mm", font=font(20), align="center")
 
     def array(self) -> np.ndarray:
         """The picture as an (H, W, 3) uint8 array; what was drawn outside the axes is clipped away."""
@@ -95,16 +103,16 @@ def line_chart(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], x: np.
     left, top, right, bottom = box
     x0, y_top = left + 46, top + 24
     x1, y_bottom = right - 8, bottom - 20
-    draw.text((left + 8, top + 4), title, fill="#333", font_size=13)
-    legend_x = left + 8 + int(draw.textlength(title, font_size=13)) + 18
+    draw.text((left + 8, top + 4), title, fill="#333", font=font(13))
+    legend_x = left + 8 + int(draw.textlength(title, font=font(13))) + 18
     for name, (_, colour) in series.items():
         draw.line((legend_x, top + 12, legend_x + 14, top + 12), fill=colour, width=3)
-        draw.text((legend_x + 17, top + 5), name, fill="#333", font_size=12)
-        legend_x += int(draw.textlength(name, font_size=12)) + 30
+        draw.text((legend_x + 17, top + 5), name, fill="#333", font=font(12))
+        legend_x += int(draw.textlength(name, font=font(12))) + 30
     draw.rectangle((x0, y_top, x1, y_bottom), outline="#999")
     if len(x) == 0:
         draw.text(((x0 + x1) / 2, (y_top + y_bottom) / 2), "press Step or Run", fill="#888", anchor="mm",
-                  font_size=13)
+                  font=font(13))
         return
     values = np.concatenate([y for y, _ in series.values()])
     lo, hi = float(values.min()), float(values.max())
@@ -122,9 +130,9 @@ def line_chart(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], x: np.
         if lo <= tick <= hi:
             y = float(py(tick))
             draw.line((x0, y, x1, y), fill="#eee")
-            draw.text((x0 - 4, y), f"{tick:g}", fill="#444", anchor="rm", font_size=11)
+            draw.text((x0 - 4, y), f"{tick:g}", fill="#444", anchor="rm", font=font(11))
     for tick in MaxNLocator(5, integer=True).tick_values(*xs):
         if xs[0] <= tick <= xs[1]:
-            draw.text((float(px(tick)), y_bottom + 4), f"{int(tick):,}", fill="#444", anchor="mt", font_size=11)
+            draw.text((float(px(tick)), y_bottom + 4), f"{int(tick):,}", fill="#444", anchor="mt", font=font(11))
     for y, colour in series.values():
         draw.line(list(zip(px(x).tolist(), py(y).tolist())), fill=colour, width=2)
