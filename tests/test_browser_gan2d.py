@@ -58,3 +58,19 @@ def test_a_settings_preset_sets_the_controls(browser, app_url):
     page.locator("#gan2d-step").click()
     expect(page.locator("#gan2d-status")).to_contain_text("Iteration 50", timeout=30_000)
     page.close()
+
+
+def test_two_quick_step_clicks_make_two_steps(browser, app_url):
+    """A second click on Step while the first is still running is not dropped: it runs after it."""
+    page = _open(browser, app_url)
+    _select_tab(page, TAB)
+    status = page.locator("#gan2d-status")
+    expect(status).to_contain_text("Iteration", timeout=30_000)  # the trained example
+    start = _iteration(page)
+    step = page.locator("#gan2d-step")
+    step.click()
+    step.click()
+    expect(status).to_contain_text(f"Iteration {start + 100:,}", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert _iteration(page) == start + 100
+    page.close()

@@ -477,7 +477,8 @@ def build(tab: gr.Tab, gmm_state: gr.State | None = None) -> None:
         gmm_btn.click(take_gmm_points, [state, gmm_state, show], shown, api_name="gan2d_from_gmm")
     scenario_radio.input(choose_scenario, [state, scenario_radio, show],
                          [*shown, preset_radio, loss_radio, lr_g, lr_d, d_steps, noise_dim], api_name="gan2d_scenario")
-    step_btn.click(step, [state, *controls], shown, api_name="gan2d_step", show_progress="hidden")
+    step_btn.click(step, [state, *controls], shown, api_name="gan2d_step", show_progress="hidden",
+                   trigger_mode="always_last")  # a click while the last Step finishes runs after it, not dropped
     run_event = run_btn.click(run, [state, *controls], shown, api_name="gan2d_run")
     stop_btn.click(None, cancels=[run_event])
     reset_btn.click(reset, [state, show], shown, api_name="gan2d_reset")

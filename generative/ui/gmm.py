@@ -414,8 +414,11 @@ def build(tab: gr.Tab) -> gr.State:
     preset_radio.input(load_preset, [state, preset_radio, seed_box, samples_box], [*shown, bandwidth],
                        api_name="gmm_preset")
     csv_file.change(load_csv, [state, csv_file, samples_box], [*shown, bandwidth], api_name="gmm_csv")
-    step_btn.click(step, [state, *controls, samples_box], shown, api_name="gmm_step")
-    run_event = run_btn.click(run, [state, *controls, samples_box], shown, api_name="gmm_run")
+    # always_last: a click while the last fit is still finishing (its final frame already drawn) runs after it,
+    # instead of being dropped as Gradio's default for buttons does
+    step_btn.click(step, [state, *controls, samples_box], shown, api_name="gmm_step", trigger_mode="always_last")
+    run_event = run_btn.click(run, [state, *controls, samples_box], shown, api_name="gmm_run",
+                              trigger_mode="always_last")
     stop_btn.click(None, cancels=[run_event])
     reset_btn.click(reset, [state, samples_box], shown, api_name="gmm_reset")
     samples_box.change(redraw, [state, samples_box], canvas, api_visibility="private")
