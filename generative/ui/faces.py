@@ -34,10 +34,20 @@ DEFAULT_CROP = (0.8, 0.5, 0.45)  # crop size, centre x, centre y: the centre, wh
 # below the crop's centre (median over 200 holdout faces).
 CROP_PER_FACE_BOX, BOX_BELOW_CENTRE = 1.28, 0.1
 VERDICT_NOTE = (
-    "The discriminator only learned to tell *this generator's* faces from 64 × 64 CelebA crops during training: a "
+    "The discriminator only learned to tell the generator's faces from 64 × 64 CelebA crops during training: a "
     "high P(real) means \"looks like those training photos\", not \"this photo is authentic\", and a low one is no "
     "proof of a fake."
 )
+
+
+def _verdict_note() -> str:
+    """:data:`VERDICT_NOTE`, and when D's weights are older than G's, which generator D last played against."""
+    g_steps, _ = training_record("faces-gan")
+    d_steps, _ = training_record("faces-gan-d")
+    if g_steps is None or d_steps is None or d_steps == g_steps:
+        return VERDICT_NOTE
+    return (f"{VERDICT_NOTE} This discriminator's weights are from step {d_steps:,} of the training, the "
+            f"generator's from step {g_steps:,}: it judges faces it never saw in training.")
 
 
 def _models() -> tuple:
@@ -114,7 +124,7 @@ def judge_upload(path: str | None, size: float, centre_x: float, centre_y: float
     face = np.asarray(Image.fromarray(rgb[top: top + side, left: left + side]).resize((64, 64), Image.Resampling.LANCZOS))
     _, d = _models()
     p = float(d.prob_real(face[None])[0])
-    return _big(face), f"**P(real) = {p:.2f}** for this 64 × 64 crop.\n\n{VERDICT_NOTE}"
+    return _big(face), f"**P(real) = {p:.2f}** for this 64 × 64 crop.\n\n{_verdict_note()}"
 
 
 def crop_around_face(rgb: np.ndarray) -> tuple[float, float, float]:
