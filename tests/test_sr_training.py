@@ -126,7 +126,8 @@ def test_gan_stage_continues_the_shipped_gan(data, tmp_path, monkeypatch):
     done = train.read_manifest()["sr-x2-gan"]["trained_steps"]
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--stage", "gan",
                 "--patch", "32", "--batch", "2", "--steps", str(done + 2)])
-    ckpt = torch.load(tmp_path / "sr-gan.pt", weights_only=True)
+    ckpt = torch.load(tmp_path / f"{train.run_name('gan', train.read_manifest()['sr-x2-gan']['config'])}.pt",
+                      weights_only=True)
     assert ckpt["step"] == done + 2 and "d" in ckpt and "continued from the shipped" in ckpt["recipe"]["origin"]
     assert exported == [("gan", done + 2)]  # no held-out choice yet (that comes every 100 steps): the last step
 
