@@ -52,3 +52,10 @@ def test_an_upload_is_zoomed_where_the_compared_net_differs_most(tmp_path):
     assert cx > 0.6 and cy < 0.5
     zooms = outputs[5:8]
     assert np.ptp(zooms[0]) > 100  # the zoom shows the dark square's edge, not flat sky
+
+
+def test_the_quality_line_names_the_gan_net_as_a_fine_tune():
+    from generative.ui import sr as tab
+
+    line = tab._quality_line()
+    assert "CPU training steps" in line.split("\n")[0] and "GAN steps from the PSNR net" in line.split("\n")[1]

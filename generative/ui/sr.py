@@ -164,8 +164,8 @@ def _quality_line() -> str:
         figures = (", ".join(f"{s} {metrics[k]:.2f} dB" for s, k in zip(SR_SETS, psnr))
                    + " (bicubic: " + " / ".join(f"{metrics[BICUBIC][k]:.2f}" for k in psnr) + ")"
                    if all(k in metrics for k in psnr) else "not evaluated yet")
-        lines.append(f"{label}: {read_manifest()[name]['parameters']:,} parameters, {steps:,} CPU training steps; "
-                     f"{figures}.")
+        trained = f"{steps:,} CPU training steps" if name == MODELS[0] else f"{steps:,} GAN steps from the PSNR net"
+        lines.append(f"{label}: {read_manifest()[name]['parameters']:,} parameters, {trained}; {figures}.")
     return "  \n".join(lines)
 
 
