@@ -59,3 +59,20 @@ def test_the_quality_line_names_the_gan_net_as_a_fine_tune():
 
     line = tab._quality_line()
     assert "CPU training steps" in line.split("\n")[0] and "GAN steps from the PSNR net" in line.split("\n")[1]
+
+
+def test_the_three_results_are_bicubic_and_each_nets_own_output():
+    """The two nets may run side by side on one thread each: each result is still that net's upscale (up to a
+    rounding step where a thread count changes the float sums)."""
+    import generative
+    from generative.srmetrics import bicubic_x2
+    from generative.ui import sr as tab
+
+    img = np.random.default_rng(0).integers(0, 256, (300, 280, 3), dtype=np.uint8)
+    results = tab._three(img, lambda fraction, desc=None: None)
+    assert np.array_equal(results[0], bicubic_x2(img))
+    for name, result in zip(tab.MODELS, results[1:]):
+        own = generative.load(name)(img, tile=tab.TILE)
+        diff = np.abs(result.astype(int) - own)
+        assert diff.max() <= 1 and diff.mean() < 0.01
+    assert not np.array_equal(results[1], results[2])
