@@ -76,3 +76,20 @@ def test_the_three_results_are_bicubic_and_each_nets_own_output():
         diff = np.abs(result.astype(int) - own)
         assert diff.max() <= 1 and diff.mean() < 0.01
     assert not np.array_equal(results[1], results[2])
+
+
+def test_progress_from_the_side_by_side_nets_reaches_the_event(monkeypatch):
+    """Gradio finds the event a progress update belongs to in context variables: the nets' tile reports, made in
+    worker threads, must still see them (else the bar silently stays empty)."""
+    from gradio.context import LocalContext
+
+    from generative.ui import sr as tab
+
+    seen = []
+    monkeypatch.setattr(tab, "patient", lambda progress: lambda *args: seen.append(LocalContext.event_id.get(None)))
+    token = LocalContext.event_id.set("event-1")
+    try:
+        tab._three(np.zeros((600, 600, 3), dtype=np.uint8), None)
+    finally:
+        LocalContext.event_id.reset(token)
+    assert len(seen) == 2 * 9 and set(seen) == {"event-1"}  # 3 x 3 tiles per net

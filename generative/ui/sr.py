@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,7 +66,9 @@ def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
             return net(img, tile=TILE, progress=report)
 
     if current_device().type == "cpu" and torch.get_num_threads() <= len(nets):
-        return [bicubic_x2(img), *_SIDE_BY_SIDE.map(run, nets, [True] * len(nets))]
+        # each worker runs in a copy of this context: Gradio finds the event that progress belongs to there
+        futures = [_SIDE_BY_SIDE.submit(contextvars.copy_context().run, run, net, True) for net in nets]
+        return [bicubic_x2(img), *(future.result() for future in futures)]
     return [bicubic_x2(img), *(run(net, False) for net in nets)]
 
 
