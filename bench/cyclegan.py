@@ -40,6 +40,7 @@ from bench.common import summary_ms, timings, write
 from bench.inception import features, fid, kid
 from generative.cyclegan import ResnetGenerator, Translator
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
+from generative.train import load_checkpoint
 from generative.weights import update_metrics
 
 SIZE = 256
@@ -177,7 +178,7 @@ def generators(checkpoint: str | None) -> tuple[Translator, Translator]:
         return generative.load(NAMES[0], device="cpu"), generative.load(NAMES[1], device="cpu")
     from generative.train.cyclegan import CONFIG_G
 
-    state = torch.load(Path(checkpoint).expanduser(), map_location="cpu", weights_only=True)
+    state = load_checkpoint(Path(checkpoint).expanduser())
     config = state.get("config_g", CONFIG_G)  # checkpoints written before config_g was saved hold the shipped form
     nets = []
     for key in ("g", "f"):

@@ -11,6 +11,7 @@ from PIL import Image
 import generative
 from generative.convert_cyclegan import main as convert_main
 from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator, working_size
+from generative.train import load_checkpoint
 from generative.weights import load_model
 
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
@@ -473,10 +474,10 @@ def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monk
               "--upsample", "resize", "--padding", "reflect", "--load", "40", "--crop", "32"]
     train.main([*common, "--steps", "2"])
     path = tmp_path / "cache" / "cyclegan-resize-reflect.pt"
-    first = torch.load(path, weights_only=True)
+    first = load_checkpoint(path)
     assert first["step"] == 2 and first["history"] == [[0, 2, 0.5]]
     train.main([*common, "--steps", "3", "--identity", "1.0"])
-    again = torch.load(path, weights_only=True)
+    again = load_checkpoint(path)
     assert again["step"] == 3 and again["history"] == [[0, 2, 0.5], [2, 3, 1.0]]
     assert not torch.equal(again["g"]["model.1.weight"], first["g"]["model.1.weight"])
     assert exported == []  # a new generator form ships only when asked

@@ -11,6 +11,7 @@ from torch import nn
 
 import generative
 from generative.faces import Discriminator, Generator, MappingBlock, MinibatchStd
+from generative.train import load_checkpoint
 from generative.train.faces import (
     LOSSES,
     RECIPES,
@@ -241,10 +242,10 @@ def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, mo
               "--recipe", "sg2", "--name", "trial", "--batch", "4", "--fid-n", "0", "--weights", str(tmp_path / "w")]
     start = train.read_manifest()["faces-gan"]["trained_steps"] if SHIPPED else 0  # a run starts from the shipped
     train.main([*common, "--steps", str(start + 2)])
-    first = torch.load(tmp_path / "ckpt" / "trial.pt", weights_only=True)
+    first = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert first["step"] == start + 2
     train.main([*common, "--steps", str(start + 3)])
-    again = torch.load(tmp_path / "ckpt" / "trial.pt", weights_only=True)
+    again = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert (again["step"], again["origin"]) == (first["step"] + 1, first["origin"])
     train.main([*common, "--export"])
     manifest = train.read_manifest(tmp_path / "w")
@@ -253,7 +254,7 @@ def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, mo
     assert "--recipe sg2 --name trial" in manifest["faces-gan"]["command"]
     assert (tmp_path / "curves" / "train-trial.csv").read_text().startswith("step,")
     train.main([*common[:-2], "--name", "fresh", "--from-scratch", "--steps", "1"])
-    fresh = torch.load(tmp_path / "ckpt" / "fresh.pt", weights_only=True)
+    fresh = load_checkpoint(tmp_path / "ckpt" / "fresh.pt")
     assert (fresh["step"], fresh["origin"]) == (1, "random initialisation")
     d = load_model("faces-gan-d", torch.device("cpu"), tmp_path / "w")
     assert d.prob_real(np.zeros((1, 64, 64, 3), dtype=np.uint8)).shape == (1,)

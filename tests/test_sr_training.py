@@ -10,6 +10,7 @@ from PIL import Image
 from generative import datasets
 from generative.sr import SRNet
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y
+from generative.train import load_checkpoint
 from generative.train import sr as train
 
 
@@ -67,7 +68,7 @@ def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, m
     cache = tmp_path / "cache"
     common = ["--data", str(data), "--checkpoints", str(cache), "--threads", "1", "--channels", "8", "--blocks", "1"]
     train.main([*common, "--patch", "32", "--batch", "2", "--steps", "3", "--lr", "1e-3", "--channels-last"])
-    ckpt = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
+    ckpt = load_checkpoint(cache / "sr-psnr-c8b1.pt")
     assert ckpt["step"] == 3 and ckpt["config"] == {"channels": 8, "blocks": 1}
     assert ckpt["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 3}
     assert exported == [("psnr", 3, ckpt["recipe"])]
@@ -80,7 +81,7 @@ def test_training_runs_checkpoints_and_resumes_with_its_recipe(data, tmp_path, m
     with torch.no_grad():
         torch.testing.assert_close(up.net(x), net(x), rtol=1e-5, atol=1e-5)
     train.main([*common, "--steps", "5"])  # a longer horizon: resumes with the saved patch, batch and lr
-    again = torch.load(cache / "sr-psnr-c8b1.pt", weights_only=True)
+    again = load_checkpoint(cache / "sr-psnr-c8b1.pt")
     assert again["step"] == 5 and again["recipe"] == {"patch": 32, "batch": 2, "lr": 1e-3, "steps": 5,
                                                       "horizons": [[0, 3], [3, 5]]}  # the change is recorded
     assert train.horizon_text(again["recipe"]) == "a horizon of 3 steps from step 0, then 5 steps from step 3"
@@ -106,7 +107,7 @@ def test_from_scratch_trains_the_shipped_size_from_step_0(data, tmp_path, monkey
     monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--from-scratch",
                 "--patch", "32", "--batch", "2", "--steps", "2", "--weights", str(tmp_path / "trial")])
-    ckpt = torch.load(tmp_path / "sr-psnr.pt", weights_only=True)
+    ckpt = load_checkpoint(tmp_path / "sr-psnr.pt")
     assert ckpt["step"] == 2 and ckpt["config"] == train.CONFIG and "origin" not in ckpt["recipe"]
     entry = train.read_manifest(tmp_path / "trial")["sr-x2-psnr"]  # exported beside the trial, not to weights/
     assert entry["trained_steps"] == 2 and "--steps 2 " in entry["command"]
@@ -126,8 +127,7 @@ def test_gan_stage_continues_the_shipped_gan(data, tmp_path, monkeypatch):
     done = train.read_manifest()["sr-x2-gan"]["trained_steps"]
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--stage", "gan",
                 "--patch", "32", "--batch", "2", "--steps", str(done + 2)])
-    ckpt = torch.load(tmp_path / f"{train.run_name('gan', train.read_manifest()['sr-x2-gan']['config'])}.pt",
-                      weights_only=True)
+    ckpt = load_checkpoint(tmp_path / f"{train.run_name('gan', train.read_manifest()['sr-x2-gan']['config'])}.pt")
     assert ckpt["step"] == done + 2 and "d" in ckpt and "continued from the shipped" in ckpt["recipe"]["origin"]
     assert exported == [("gan", done + 2)]  # no held-out choice yet (that comes every 100 steps): the last step
 
@@ -137,7 +137,7 @@ def test_compiled_training_checkpoints_the_plain_net(data, tmp_path, monkeypatch
     monkeypatch.setattr(train, "export", lambda *args: None)
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--channels", "8",
                 "--blocks", "1", "--patch", "16", "--batch", "2", "--steps", "2", "--compile", "--channels-last"])
-    ckpt = torch.load(tmp_path / "sr-psnr-c8b1.pt", weights_only=True)
+    ckpt = load_checkpoint(tmp_path / "sr-psnr-c8b1.pt")
     assert ckpt["step"] == 2 and set(ckpt["net"]) == set(SRNet(channels=8, blocks=1).state_dict())
 
 
@@ -173,6 +173,6 @@ def test_a_deeper_run_of_the_shipped_width_starts_from_the_shipped_net(data, tmp
     train.main(["--data", str(data), "--checkpoints", str(tmp_path), "--threads", "1", "--channels",
                 str(config["channels"]), "--blocks", str(config["blocks"]), "--patch", "32", "--batch", "2",
                 "--steps", str(shipped["trained_steps"] + 1)])
-    ckpt = torch.load(tmp_path / f"{train.run_name('psnr', config)}.pt", weights_only=True)
+    ckpt = load_checkpoint(tmp_path / f"{train.run_name('psnr', config)}.pt")
     assert ckpt["step"] == shipped["trained_steps"] + 1 and ckpt["config"] == config
     assert "grown by 1 identity body conv " in ckpt["recipe"]["origin"]

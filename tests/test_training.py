@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 
 
 def test_shared_options_and_start_up(tmp_path):
@@ -30,7 +30,7 @@ def test_checkpoint_is_replaced_whole(tmp_path):
     path = tmp_path / "model.pt"
     save_checkpoint({"step": 1, "w": torch.ones(2)}, path)
     save_checkpoint({"step": 2, "w": torch.zeros(2)}, path)
-    state = torch.load(path, weights_only=True)
+    state = load_checkpoint(path)
     assert state["step"] == 2 and torch.equal(state["w"], torch.zeros(2))
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary file left behind
 
@@ -65,3 +65,21 @@ def test_learning_curve_keeps_its_rows_when_resuming(tmp_path, monkeypatch):
     append_row(curve, [1, "0.5"])
     assert learning_curve("model", ["step", "loss"], fresh=False).read_text() == "step,loss\n1,0.5\n"
     assert learning_curve("model", ["step", "loss"], fresh=True).read_text() == "step,loss\n"
+
+
+def test_a_checkpoint_keeps_an_optimisers_state_and_holds_no_pickle(tmp_path):
+    """Nested dicts with int keys, tuples, lists and tensors come back as they were, from a safetensors file."""
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters(), betas=(0.5, 0.9))
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    path = tmp_path / "run.pt"
+    save_checkpoint({"net": net.state_dict(), "opt": opt.state_dict(), "step": 7, "history": [[0, 10, 0.5]],
+                     "origin": "x", "score": None}, path)
+    state = load_checkpoint(path)
+    assert (state["step"], state["history"], state["origin"], state["score"]) == (7, [[0, 10, 0.5]], "x", None)
+    assert state["opt"]["param_groups"][0]["betas"] == (0.5, 0.9) and set(state["opt"]["state"]) == {0, 1}
+    again = torch.optim.Adam(torch.nn.Linear(3, 2).parameters())
+    again.load_state_dict(state["opt"])
+    torch.testing.assert_close(again.state_dict()["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert path.read_bytes()[8:9] == b"{"  # a safetensors header, not a zip of pickles

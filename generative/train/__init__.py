@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 CHECKPOINTS = Path.home() / ".cache" / "generative"
 CURVES = Path("bench") / "results"  # relative to the working directory, the repository root
@@ -43,11 +47,49 @@ def start_run(args: argparse.Namespace) -> Path:
     return folder
 
 
+def _flatten(value: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    """``value`` as JSON-able data, each tensor moved to ``tensors`` and replaced by its key there."""
+    if isinstance(value, torch.Tensor):
+        key = str(len(tensors))
+        tensors[key] = value.detach().cpu().clone().contiguous()  # clone: safetensors refuses shared storage
+        return {"tensor": key}
+    if isinstance(value, dict):  # as pairs: keys keep their type (an optimiser's state is keyed by int)
+        return {"dict": [[k, _flatten(v, tensors)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return {"tuple" if isinstance(value, tuple) else "list": [_flatten(v, tensors) for v in value]}
+    return value
+
+
+def _unflatten(value: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "tensor" in value:
+        return tensors[value["tensor"]]
+    if "dict" in value:
+        return {k: _unflatten(v, tensors) for k, v in value["dict"]}
+    items = [_unflatten(v, tensors) for v in value.get("list", value.get("tuple", []))]
+    return tuple(items) if "tuple" in value else items
+
+
 def save_checkpoint(state: dict, path: Path) -> None:
-    """Write ``state`` to ``path`` atomically, so that a job killed mid-write keeps its previous checkpoint."""
+    """Write ``state`` (nested dicts, lists, tensors, numbers, strings) to ``path`` as safetensors, no pickle: the
+    tensors as tensors, the rest as JSON in the header. Atomic, so that a job killed mid-write keeps its previous
+    checkpoint."""
+    tensors: dict[str, torch.Tensor] = {}
+    layout = json.dumps(_flatten(state, tensors))
     tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
+    save_file(tensors, tmp, metadata={"checkpoint": layout})
     tmp.replace(path)
+
+
+def load_checkpoint(path: Path, device: str = "cpu") -> dict:
+    """What :func:`save_checkpoint` wrote to ``path``."""
+    with safe_open(path, framework="pt", device=device) as f:
+        layout = (f.metadata() or {}).get("checkpoint")
+        if layout is None:
+            raise SystemExit(f"{path} is not a checkpoint of this project's format (safetensors): move it aside")
+        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    return _unflatten(json.loads(layout), tensors)
 
 
 def learning_curve(name: str, columns: list[str], fresh: bool) -> Path:

@@ -31,7 +31,7 @@ from safetensors.torch import load_file
 
 from generative.cyclegan import PADDING, UPSAMPLING, PatchDiscriminator, ResnetGenerator, Translator
 from generative.datasets import load_domain
-from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CONFIG_G = {"ngf": 24, "n_blocks": 6}
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     history: list[list] = []  # [first step, --steps, identity weight] of each leg of the run
     shipped = read_manifest()
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=True)
+        ckpt = load_checkpoint(ckpt_path)
         for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
         trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))

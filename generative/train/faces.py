@@ -29,7 +29,7 @@ from torch.nn.utils import parametrize
 import generative
 from generative.datasets import load_faces
 from generative.faces import Discriminator, Generator, MinibatchStd
-from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, WeightsError, read_manifest, save_model
 
 CONFIG_G = {"z_dim": 128, "width": 32}
@@ -237,7 +237,7 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = 
     """Load the checkpoint if there is one (trained with ``recipe`` or one with the same networks), else the
     shipped weights (:func:`warm_start`) unless ``from_scratch``, else nothing."""
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=True)
+        ckpt = load_checkpoint(ckpt_path)
         before = RECIPES[ckpt["recipe"]]
         if (before.config_g, before.config_d) != (trainer.recipe.config_g, trainer.recipe.config_d):
             raise SystemExit(f"{ckpt_path} holds recipe {ckpt['recipe']!r}, whose networks differ from {recipe!r}'s: "

@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from generative import digits
 from generative.metric_names import EXACT_NLL
 from generative.pixelcnn import PIXELS, PixelCNN
-from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 NAME = "pixelcnn-mnist"
@@ -56,7 +56,7 @@ def test_nll(model: PixelCNN, x: torch.Tensor, batch: int = 500) -> float:
 def resume(model: PixelCNN, optimiser: torch.optim.Optimizer, ckpt_path: Path) -> tuple[int, float]:
     """Load the checkpoint, else the shipped weights (fresh optimiser); return (step, training seconds)."""
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=True)
+        ckpt = load_checkpoint(ckpt_path)
         model.load_state_dict(ckpt["model"])
         optimiser.load_state_dict(ckpt["optimiser"])
         print(f"resuming after step {int(ckpt['step'])}")

@@ -45,7 +45,7 @@ from torch import nn
 from generative.datasets import load_sr_photos
 from generative.sr import PatchDiscriminator, SRNet, Upscaler
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, resize, sharpness
-from generative.train import append_row, every, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, every, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 from generative.weights import WEIGHTS_DIR, read_manifest, save_model
 
 CONFIG = {"channels": 32, "blocks": 4}  # the shipped size
@@ -154,7 +154,7 @@ def held_out_scores(net: SRNet, photos: np.ndarray) -> tuple[float, float, float
 
 def checkpoint_upscaler(path: Path) -> Upscaler:
     """The deploy-form upscaler of a training checkpoint (``<run>.pt`` or a GAN run's ``-chosen.pt``)."""
-    ckpt = torch.load(path, weights_only=True)
+    ckpt = load_checkpoint(path)
     net = SRNet(**ckpt.get("config", CONFIG), collapsed=True)
     net.load_state_dict(ckpt["net"])
     return upscaler(net).eval()
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     config = shipped["sr-x2-psnr"]["config"] if gan else {"channels": args.channels, "blocks": args.blocks}
     name = run_name(args.stage, config)
     ckpt_path = cache / f"{name}.pt"
-    ckpt = torch.load(ckpt_path, weights_only=True) if ckpt_path.exists() else {}
+    ckpt = load_checkpoint(ckpt_path) if ckpt_path.exists() else {}
     given = {k: getattr(args, k) for k in ("patch", "batch", "lr", "steps") if getattr(args, k) is not None}
     recipe = {**RECIPE, "steps": DEFAULT_STEPS[args.stage], **ckpt.get("recipe", {}), **given}
     if recipe["patch"] % 2 or not 8 <= recipe["patch"] <= 320:
@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         curve = learning_curve(name, ["step", *columns, *scores, "seconds"], fresh=step == 0)
         if gan and not ckpt:
             chosen_path.unlink(missing_ok=True)  # a new GAN run: an earlier run's choice no longer applies
-        chosen = torch.load(chosen_path, weights_only=True)["score"] if gan and chosen_path.exists() else None
+        chosen = load_checkpoint(chosen_path)["score"] if gan and chosen_path.exists() else None
         rng = np.random.default_rng(step)
         start = time.time()
         save_now_and_then = every(180, checkpoint)
@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.export or step >= recipe["steps"]:
         if gan and chosen_path.exists():  # the step chosen on the held-out photos, not the last one
-            best = torch.load(chosen_path, weights_only=True)
+            best = load_checkpoint(chosen_path)
             net.load_state_dict(best["net"])
             step = int(best["step"])
         export(args.stage, net, step, recipe, args.weights)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from generative import digits
-from generative.train import append_row, learning_curve, parser, save_checkpoint, start_run
+from generative.train import append_row, learning_curve, load_checkpoint, parser, save_checkpoint, start_run
 from generative.vae import VAE
 from generative.weights import save_model
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     optimiser = torch.optim.Adam(model.parameters(), lr=LR_MAX)
     start = 0
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=True)
+        ckpt = load_checkpoint(ckpt_path)
         missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
         assert not unexpected and set(missing) <= {"map_points", "map_labels", "class_means"}, (missing, unexpected)
         optimiser.load_state_dict(ckpt["optimiser"])
