@@ -65,7 +65,7 @@ def test_stored_average_w_is_the_mean_of_w_over_z(g):
 def test_truncation_trades_variety_for_typicality(g):
     seeds = list(range(32))
     spread = {psi: _spread(g.generate(seeds, truncation=psi)) for psi in (0.5, 1.0, 1.5)}
-    # measured 41 vs 57 grey levels (33 vs 52 for the generator before the mapping blocks): ψ = 0.5 varies
+    # measured 37 vs 54 grey levels (33 vs 52 for the generator before the mapping blocks): ψ = 0.5 varies
     # clearly less, yet its faces still differ
     assert spread[0.5] < 0.75 * spread[1.0] and spread[0.5] > 15
     assert spread[1.5] > spread[1.0]
