@@ -11,7 +11,7 @@ from PIL import Image
 import generative
 from generative.convert_cyclegan import main as convert_main
 from generative.cyclegan import PatchDiscriminator, ResnetGenerator, Translator, working_size
-from generative.train import load_checkpoint
+from generative.train import load_checkpoint, save_checkpoint
 from generative.weights import load_model
 
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
@@ -449,7 +449,7 @@ def test_bench_scores_a_training_checkpoint_in_its_own_generator_form(tmp_path):
     torch.manual_seed(0)
     trainer = Trainer(config)
     path = tmp_path / "cyclegan-resize-reflect-skip.pt"
-    torch.save({"g": trainer.g.state_dict(), "f": trainer.f.state_dict(), "step": 7, "config_g": config}, path)
+    save_checkpoint({"g": trainer.g.state_dict(), "f": trainer.f.state_dict(), "step": 7, "config_g": config}, path)
     g, f = generators(str(path))
     assert (g.net.upsample, g.net.padding, g.net.skip) == ("resize", "reflect", True)
     expected = Translator(**config).eval()
