@@ -317,3 +317,20 @@ def test_sr_upload_shows_three_results(browser, app_url, tmp_path):
     page.locator("#sr-restore").click()
     expect(page.locator("#sr-scores")).to_contain_text("PSNR net", timeout=30_000)
     _screenshot_and_close(page, "sr")
+
+
+@pytest.mark.skipif(not {"sr-x2-psnr", "sr-x2-gan"} <= set(__import__("generative").available()),
+                    reason="no super-resolution weights in weights/")
+def test_sr_long_upscale_shows_one_progress_bar_over_the_slider(browser, app_url, tmp_path):
+    """A big photo takes seconds: the slider counts the tiles, and the other results are not greyed out meanwhile."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (1000, 1400, 3), dtype=np.uint8)).save(tmp_path / "big.png")
+    page = _open(browser, app_url)
+    _select_tab(page, "2x super-resolution")
+    expect(page.locator("#sr-out-2 img")).to_be_visible(timeout=30_000)
+    page.locator("#sr-upload input[type=file]").set_input_files(str(tmp_path / "big.png"))
+    expect(page.locator("#sr-slider .progress-level")).to_contain_text(re.compile(r"tile \d+ of \d+"), timeout=30_000)
+    for box in ("#sr-out-0", "#sr-out-1", "#sr-out-2", "#sr-diff"):
+        assert page.locator(f"{box} .wrap:not(.hide)").count() == 0, f"{box} shows a loading overlay"
+    expect(page.locator("#sr-note")).to_contain_text("2800 × 2000", timeout=60_000)
+    page.close()

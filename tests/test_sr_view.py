@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -92,4 +93,5 @@ def test_progress_from_the_side_by_side_nets_reaches_the_event(monkeypatch):
         tab._three(np.zeros((600, 600, 3), dtype=np.uint8), None)
     finally:
         LocalContext.event_id.reset(token)
-    assert len(seen) == 2 * 9 and set(seen) == {"event-1"}  # 3 x 3 tiles per net
+    tiles = math.ceil(600 / tab.TILE) ** 2  # per net
+    assert len(seen) == 2 * tiles and set(seen) == {"event-1"}

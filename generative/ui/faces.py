@@ -13,6 +13,7 @@ from generative.metric_names import FID, FID_FLOOR
 from generative.ui import inputs, links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import number_box, seed_value, whole_number
+from generative.ui.progress import one_light_bar
 from generative.ui.uploads import image_upload, read_upload
 from generative.weights import training_record
 
@@ -212,10 +213,11 @@ def build(tab: gr.Tab) -> None:
 
     links.share("faces", tab, [links.integer("seed", seed, 0, MAX_SEED), links.number("psi", psi, digits=2)],
                 show=generate_grid, outputs=[gallery], place=copy_link, cache_example=True)
-    show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate")
-    seed.submit(generate_grid, [seed, psi], gallery, api_visibility="private")
-    psi.change(generate_grid, [seed, psi], gallery, api_visibility="private", trigger_mode="always_last")
-    new_btn.click(new_faces, psi, [seed, gallery], api_name="faces_new")
+    light = one_light_bar(gallery)
+    show_btn.click(generate_grid, [seed, psi], gallery, api_name="faces_generate", **light)
+    seed.submit(generate_grid, [seed, psi], gallery, api_visibility="private", **light)
+    psi.change(generate_grid, [seed, psi], gallery, api_visibility="private", trigger_mode="always_last", **light)
+    new_btn.click(new_faces, psi, [seed, gallery], api_name="faces_new", **light)
     interp_btn.click(interpolate, [seed_a, seed_b, psi], [strip, gif], api_name="faces_interpolate")
     gallery.select(_picked, None, pick, api_visibility="private")
     enhance_btn.click(enhance, [seed, pick, psi], [enhanced, enhanced_note], api_name="faces_enhance")

@@ -19,6 +19,7 @@ from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.inputs import MAX_SEED, number_box, seed_value
 from generative.ui.plots import PALETTE, View, composite, ellipse, figure, overlay, set_view, to_array
+from generative.ui.progress import one_light_bar
 from generative.ui.uploads import digit_inputs
 from generative.weights import read_manifest
 
@@ -367,8 +368,9 @@ def build(tab: gr.Tab) -> None:
     # Bad input is caught by a check with no outputs first, so its message does not blank the sliders and map.
     encoded = [seen, recon, samples, latent, elbo, *sliders]
     encode_btn.click(check_digit, [pad, upload], None, api_visibility="private").success(
-        encode, [session, model_dd, pad, upload, seed], encoded, api_name="vae_encode")
-    upload.change(encode_upload, [session, model_dd, upload, seed], encoded, api_visibility="private")
+        encode, [session, model_dd, pad, upload, seed], encoded, api_name="vae_encode", **one_light_bar(seen))
+    upload.change(encode_upload, [session, model_dd, upload, seed], encoded, api_visibility="private",
+                  **one_light_bar(seen))
     interp_btn.click(interpolate, [session, model_dd, start, end], interp, api_name="vae_interpolate")
     prior_btn.click(prior_samples, [model_dd, seed], prior, api_name="vae_prior")
     grid_btn.click(manifold, [session, model_dd, *sliders], grid, api_name="vae_manifold")
