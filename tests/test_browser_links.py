@@ -121,6 +121,16 @@ def test_a_link_opens_its_tab_in_that_state_and_copy_link_gives_it_back(browser,
     again.close()
 
 
+@pytest.mark.skipif(not _built("cyclegan"), reason="no CycleGAN weights in weights/")
+def test_a_link_opens_a_tab_folded_into_more_tabs_on_a_phone(browser, app_url):
+    """On a phone the later tabs sit in the "More tabs" menu; a link to one still opens it, in the link's state."""
+    page = _open(browser, app_url + "?tab=cyclegan&direction=zebra-to-horse", 390, 844)
+    _example_shown(page, "cyclegan")
+    expect(page.locator("#cyclegan-summary")).to_contain_text("zebra → horse")
+    expect(page.locator("#gmm-status")).to_be_hidden()
+    page.close()
+
+
 def test_bad_parameters_give_a_note_and_the_tab_still_opens(browser, app_url):
     page = _open(browser, app_url + "?tab=faces&seed=abc&psi=9&colour=red", 1280, 900)
     note = page.locator("#link-note")

@@ -41,12 +41,12 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(HEADER)
         note = links.note_box()
-        with gr.Tabs() as tabs:
+        with gr.Tabs():
             built: dict[str, object] = {}
             for label, build in TABS:
                 with gr.Tab(label) as tab:  # the GAN lab can take the GMM playground's points
                     built[label] = build(tab, built["GMM playground"]) if build is gan2d.build else build(tab)
-        links.install(demo, tabs, note)
+        links.install(demo, note)
     return demo
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import json
 import math
 import os
 import re
@@ -41,6 +42,19 @@ COPY_JS = """(query) => {
   const url = window.location.origin + window.location.pathname + query;
   if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
   return url;
+}"""
+
+
+# The link's tab is selected in the page, by a click on its button (in the tab row, or folded into "More tabs"),
+# not by a gr.Tabs update from the server: a Tabs that an event has updated makes the page walk every component of
+# the app at each later loading-status change (Gradio 6.31), about 30 ms per click in a long visit.
+OPEN_TAB_JS = """() => {
+  const labels = LABELS;
+  const key = new URLSearchParams(window.location.search).get("tab");
+  if (!key || !Object.hasOwn(labels, key)) return;
+  const inRow = document.querySelector(`button[role="tab"][data-tab-id="${CSS.escape(key)}"]`);
+  const folded = [...document.querySelectorAll(".overflow-dropdown button")].find(b => b.textContent.trim() === labels[key]);
+  (inRow || folded)?.click();
 }"""
 
 
@@ -374,16 +388,16 @@ def note_box() -> gr.Markdown:
     return gr.Markdown(visible=False, elem_id=NOTE_ID)
 
 
-def install(demo: gr.Blocks, tabs: gr.Tabs, note: gr.Markdown) -> None:
+def install(demo: gr.Blocks, note: gr.Markdown) -> None:
     """Wire the tabs shared during the build (opening from a link, first visits); call inside ``demo`` after them."""
     shared, _pending[:] = list(_pending), []
     visits = gr.State(Visits())
 
-    def land(request: gr.Request) -> tuple:
-        tab, notes = _landing(dict(request.query_params), shared)
-        return (gr.skip() if tab is None else gr.Tabs(selected=tab)), _note(notes)
+    def land(request: gr.Request) -> gr.Markdown:
+        return _note(_landing(dict(request.query_params), shared)[1])
 
-    demo.load(land, None, [tabs, note], api_visibility="private", show_progress="hidden")
+    demo.load(land, None, note, api_visibility="private", show_progress="hidden")
+    demo.load(None, js=OPEN_TAB_JS.replace("LABELS", json.dumps({s.key: s.tab.label for s in shared})))
     for s in shared:
         opening = _first_visit(s)
         s.tab.select(opening, [visits, *s.inputs], [*s.set_controls, *s.outputs], api_visibility="private")
