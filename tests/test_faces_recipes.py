@@ -224,6 +224,21 @@ def test_resume_continues_exactly_and_refuses_other_networks(tmp_path):
         resume(Trainer(RECIPES["r1"]), path, "r1")
 
 
+def test_a_run_resumed_with_its_late_recipe_takes_that_recipes_rates_and_ema(tmp_path):
+    """sg2-late continues an sg2 checkpoint (same networks) at its own learning rates, not the saved ones."""
+    path = tmp_path / "faces.pt"
+    trainer = Trainer(RECIPES["sg2"])
+    trainer.step(_images(4), torch.Generator().manual_seed(1))
+    checkpoint(trainer, "sg2", path)
+    late = Trainer(RECIPES["sg2-late"])
+    resume(late, path, "sg2-late")
+    assert late.step_count == 1 and RECIPES["sg2-late"].lr_g < RECIPES["sg2"].lr_g
+    assert [g["lr"] for g in late.opt_g.param_groups] == [RECIPES["sg2-late"].lr_g]
+    assert [g["lr"] for g in late.opt_d.param_groups] == [RECIPES["sg2-late"].lr_d]
+    assert late.opt_g.state_dict()["state"]  # Adam's moments still come from the checkpoint
+    assert late.recipe.ema_decay == 0.999
+
+
 def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, monkeypatch):
     """Two steps of the sg2 recipe on a tiny face folder, a resumed third, and an export to another folder: the
     manifest names the command and the start, D's lone-image spread is measured, and the weights load back."""

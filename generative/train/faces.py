@@ -75,6 +75,9 @@ RECIPES = {
     # StyleGAN2-like: D without spectral norm, non-saturating loss, lazy R1 gamma 0.0256 (0.0002 * 64^2 / 32), mbstd, mapping
     "sg2": replace(_R1_EMA, loss="logistic", spectral_norm=False, r1_gamma=0.0256, minibatch_std=True, mapping_blocks=4),
 }
+# sg2's late phase, to resume an sg2 run with: half the learning rates and G's EMA over 5x more steps (half-life 690),
+# against the step-to-step swing of the EMA generator's FID (±3 between checkpoints of the long run)
+RECIPES["sg2-late"] = replace(RECIPES["sg2"], lr_g=1e-4, lr_d=1e-4, ema_decay=0.999)
 LOSSES = {  # (D's loss on its logits for real and fake, G's loss on D's logits for fake)
     "hinge": (lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(), lambda fake: -fake.mean()),
     "logistic": (lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(), lambda fake: F.softplus(-fake).mean()),
@@ -244,6 +247,9 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = 
                              "pick another --name (or the same recipe)")
         for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
+        for opt, lr in ((trainer.opt_g, trainer.recipe.lr_g), (trainer.opt_d, trainer.recipe.lr_d)):
+            for group in opt.param_groups:  # the recipe's rates, not those saved with the optimiser's state
+                group["lr"] = lr
         trainer.step_count = int(ckpt["step"])
         trainer.origin = ckpt.get("origin", trainer.origin)
         print(f"resuming after step {trainer.step_count}")
