@@ -457,6 +457,24 @@ def test_bench_scores_a_training_checkpoint_in_its_own_generator_form(tmp_path):
     np.testing.assert_array_equal(f(_sky(64)), expected(_sky(64)))
 
 
+def test_crops_at_random_scales_span_the_range_asked_for():
+    """With ``smallest``, a crop shows the image as if resized to a side between ``smallest`` and its own: on a
+    ramp that rises 1 grey level per pixel, the step between neighbours runs from 1 (full size) to size / smallest."""
+    from generative.train.cyclegan import batch_of
+
+    ramp = np.repeat(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 256, axis=0)[None], 3, axis=3)
+    rng = np.random.default_rng(0)
+
+    def steps(smallest: int | None) -> np.ndarray:
+        batch = (batch_of(ramp, 64, 32, rng, smallest) + 1) * 127.5  # back to grey levels
+        return (batch[:, 0, 16, 1:] - batch[:, 0, 16, :-1]).abs().median(dim=1).values.numpy()
+
+    assert batch_of(ramp, 4, 32, rng, 64).shape == (4, 3, 32, 32)
+    np.testing.assert_allclose(steps(None), 1, atol=0.01)  # one scale: the images' own
+    scaled = steps(64)
+    assert scaled.min() < 1.3 and scaled.max() > 3.2 and scaled.max() < 4.2  # 256 / 64 = 4 at the most
+
+
 def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monkeypatch):
     """A rerun with another --steps or --identity continues the checkpoint under them, and the manifest says so."""
     from generative.train import cyclegan as train
@@ -486,3 +504,9 @@ def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monk
     record = exported[0][1]
     assert record["trained_steps"] == 3 and "--identity 1.0" in record["command"]
     assert record["schedule"].endswith("from step 0: --steps 2, identity 0.5; from step 2: --steps 3, identity 1")
+    train.main([*common, "--steps", "4", "--identity", "1.0", "--load-max", "48"])  # a leg at random scales
+    assert load_checkpoint(path)["history"][-1] == [3, 4, 1.0, "crops at scales 40-48 px"]
+    train.main([*common, "--steps", "4", "--identity", "1.0", "--load-max", "48", "--export"])
+    record = exported[-1][1]
+    assert "--load 40 --crop 32 --load-max 48" in record["command"] and "40 px to 48 px" in record["data"]
+    assert record["schedule"].endswith("from step 3: --steps 4, identity 1, crops at scales 40-48 px")

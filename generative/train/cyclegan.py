@@ -16,6 +16,9 @@ grid, ``--skip`` one that adds its input to its output (see ``generative.cyclega
 keeps its own checkpoint and learning curve (e.g. ``cyclegan-resize-reflect``), starts from scratch, and ships
 its weights only with ``--export``.
 ``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
+``--load-max 256`` takes each crop at a random scale, from the image as if resized to between ``--load`` and 256 px:
+the nets then also see the animals at the size the tab and ``bench.cyclegan`` translate them (256 px photos),
+not only at the training size, for the cost of a ``--load`` run.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from safetensors.torch import load_file
 
 from generative.cyclegan import PADDING, UPSAMPLING, PatchDiscriminator, ResnetGenerator, Translator
@@ -58,13 +62,18 @@ class ImagePool:
         return image
 
 
-def batch_of(images: np.ndarray, batch: int, crop: int, rng: np.random.Generator) -> torch.Tensor:
-    """A random batch of random crops, half of them flipped, in [-1, 1]."""
+def batch_of(images: np.ndarray, batch: int, crop: int, rng: np.random.Generator,
+             smallest: int | None = None) -> torch.Tensor:
+    """A random batch of random crops, half of them flipped, in [-1, 1]. With ``smallest`` (below the images' side),
+    each crop is taken at a random scale: from the image as if resized to a side between ``smallest`` and its own."""
     size = images.shape[1]
     out = []
     for i in rng.integers(len(images), size=batch):
-        top, left = rng.integers(size - crop + 1, size=2)
-        patch = images[i, top: top + crop, left: left + crop]
+        side = crop if smallest is None else min(size, round(crop * size / rng.uniform(smallest, size)))
+        top, left = rng.integers(size - side + 1, size=2)
+        patch = images[i, top: top + side, left: left + side]
+        if side != crop:
+            patch = np.asarray(Image.fromarray(patch).resize((crop, crop), Image.Resampling.BICUBIC))
         out.append(patch[:, ::-1] if rng.random() < 0.5 else patch)
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
@@ -143,8 +152,10 @@ def run_name(config_g: dict) -> str:
 
 
 def schedule_text(history: list[list]) -> str:
-    """A run continued with other settings, leg by leg: its first step, ``--steps`` and identity weight."""
-    legs = [f"from step {start}: --steps {steps}, identity {identity:g}" for start, steps, identity in history]
+    """A run continued with other settings, leg by leg: its first step, ``--steps``, identity weight and, for a
+    leg trained at random scales, their range."""
+    legs = [f"from step {start}: --steps {steps}, identity {identity:g}" + (f", {scales[0]}" if scales else "")
+            for start, steps, identity, *scales in history]
     return ("learning rate 2e-4, falling linearly to 0 over the second half of --steps; the run was continued "
             "with other settings: " + "; ".join(legs))
 
@@ -156,6 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--batch", type=int, default=1)
     cli.add_argument("--load", type=int, default=128, help="images are resized to this square size")
     cli.add_argument("--crop", type=int, default=112, help="random crops of this size are trained on")
+    cli.add_argument("--load-max", type=int, default=None,
+                     help="crops at random scales: from images as if resized to between --load and this size "
+                          "(the size the tab and bench.cyclegan use is 256)")
     cli.add_argument("--upsample", choices=UPSAMPLING, default="transpose", help="generator upsampling layers")
     cli.add_argument("--padding", choices=PADDING, default="zeros", help="padding of the generator's stride-2 convs")
     cli.add_argument("--skip", action="store_true", help="generators add the input to their output (global skip)")
@@ -192,8 +206,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.export:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
-    if not args.export and (not history or history[-1][1:] != [args.steps, args.identity]):
-        history.append([step, args.steps, args.identity])
+    scales = [f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []
+    if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *scales]):
+        history.append([step, args.steps, args.identity, *scales])
 
     def checkpoint() -> None:
         save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
@@ -201,8 +216,8 @@ def main(argv: list[str] | None = None) -> None:
                          "history": history}, ckpt_path)
 
     if not args.export:
-        horses = load_domain(args.data, "trainA", args.load, cache)
-        zebras = load_domain(args.data, "trainB", args.load, cache)
+        horses = load_domain(args.data, "trainA", args.load_max or args.load, cache)
+        zebras = load_domain(args.data, "trainB", args.load_max or args.load, cache)
         curve = learning_curve(name, ["step", "epochs_a", "lr", "loss_g_gan", "loss_f_gan", "loss_cycle",
                                       "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
@@ -213,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             lr = 2e-4 * min(1.0, 2 * (args.steps - step) / args.steps)
             trainer.set_lr(lr)
-            real_a, real_b = batch_of(horses, args.batch, args.crop, rng), batch_of(zebras, args.batch, args.crop, rng)
+            real_a, real_b = (batch_of(images, args.batch, args.crop, rng, args.load if args.load_max else None)
+                              for images in (horses, zebras))
             logs.append(trainer.step(real_a, real_b))
             step += 1
             if step % 50 == 0:
@@ -233,11 +249,12 @@ def main(argv: list[str] | None = None) -> None:
             form += " --skip"
         if args.identity != LAMBDA_IDT / LAMBDA_CYCLE:
             form += f" --identity {args.identity}"
-        if (args.load, args.crop) != (128, 112):
-            form += f" --load {args.load} --crop {args.crop}"
+        if (args.load, args.crop) != (128, 112) or args.load_max:
+            form += f" --load {args.load} --crop {args.crop}" + (f" --load-max {args.load_max}" if args.load_max else "")
         common = {"builder": "generative.cyclegan:Translator", "config": config_g,
-                  "data": f"horse2zebra trainA (horses) / trainB (zebras), resized to {args.load} px, random "
-                          f"{args.crop} px crops, flips",
+                  "data": f"horse2zebra trainA (horses) / trainB (zebras), resized to {args.load} px"
+                          + (f" to {args.load_max} px (a random scale per crop)" if args.load_max else "")
+                          + f", random {args.crop} px crops, flips",
                   "command": f"python -m generative.train.cyclegan --data ../shared/data --threads 1 --steps {args.steps}"
                              f"{form}",
                   "trained_steps": step}
