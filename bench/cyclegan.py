@@ -6,6 +6,8 @@ grid texture and how much of the scene around the animal changes.
     python -m bench.cyclegan --data ../shared/data --only artefacts   # seconds: grid texture and scene change
     python -m bench.cyclegan --data ../shared/data --checkpoint ~/.cache/generative/cyclegan-resize-reflect.pt
 
+Also the tab's two examples there and back (docs/cyclegan-examples.png; a checkpoint's in ``--cache``).
+
 Every test photo is resized to 256 x 256 (as the official test script does) and translated there.
 N = all test photos: 79 horses (testA), 95 zebras (testB); FID is strongly biased at such N, so compare
 it only within this run. Figures go to bench/results/cyclegan.json and the manifest; ``--only artefacts``
@@ -39,6 +41,7 @@ import generative
 from bench.common import summary_ms, timings, write
 from bench.inception import features, fid, kid
 from generative.cyclegan import ResnetGenerator, Translator
+from generative.images import load_rgb
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
 from generative.train import load_checkpoint
 from generative.weights import update_metrics
@@ -49,6 +52,19 @@ GRID_PERIODS = (2, 4)
 GRID_LIMIT = 4.0  # the most grid energy, relative to the input's, that still passes
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 COMMITTED_PHOTOS = ("horses_nokota.jpg", "chelsea_cat.jpg", "astronaut.jpg", "sr_coffee.png")
+EXAMPLES_PNG = ASSETS.parent / "docs" / "cyclegan-examples.png"  # for the shipped weights; a trial's goes to --cache
+
+
+def save_examples(g: Callable, f: Callable, path: Path) -> None:
+    """The tab's examples (the horses and the zebra in assets/) at 256 px: rows x | there | back again (horse ->
+    zebra -> horse, then zebra -> horse -> zebra), as a PNG."""
+    rows = []
+    for name, there, back in (("horses_nokota.jpg", g, f), ("zebra_tuxpaint.png", f, g)):
+        x = np.asarray(Image.fromarray(load_rgb(ASSETS / name)).resize((SIZE, SIZE), Image.Resampling.BICUBIC))
+        y = there(x)
+        rows.append(np.concatenate([x, y, back(y)], axis=1))
+    path.parent.mkdir(exist_ok=True)
+    Image.fromarray(np.concatenate(rows)).save(path, optimize=True)
 
 
 def photos(data: str, folder: str) -> np.ndarray:
@@ -261,7 +277,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"CPU, {result['torch_threads']} threads, 256 x 256: G {small['median_ms']:.1f} ms, original "
           f"{original['median_ms']:.1f} ms ({result['speedup_vs_original']:.2f}x faster)")
     path = write(out, result)
-    print(f"wrote {path}")
+    examples = EXAMPLES_PNG if args.checkpoint is None else cache / f"{out}-examples.png"
+    save_examples(g, f, examples)
+    print(f"wrote {path} and {examples}")
     if args.checkpoint is not None:
         return result
     metrics = {k: result[k] for k in (ZEBRA_SHARE, HORSE_SHARE,
