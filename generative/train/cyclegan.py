@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     g, f = trainer.g, trainer.f
     ckpt_path = cache / f"{name}.pt"
     step = 0
-    history: list[list] = []  # [first step, --steps, identity weight] of each leg of the run
+    history: list[list] = []  # [first step, --steps, identity weight(, scales)] of each leg of the run
     shipped = read_manifest()
     if ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)

@@ -25,7 +25,6 @@ MODELS = ("sr-x2-psnr", "sr-x2-gan")
 LABELS = ("Bicubic", "PSNR net", "GAN net")
 _SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=len(MODELS), thread_name_prefix="sr-net")
 MAX_PIXELS = 2_000_000  # input; the outputs are 4x that, shown as lossless WebP (see ui.atomic_cache: fast to write)
-PHOTO_FORMAT = "webp"
 MIN_SIDE = 8
 TILE = 128  # input pixels per tile (the overlap is the net's receptive radius); 128 beat 256 by 15 % on 2 cores
 ZOOM_PX = 256
@@ -55,8 +54,7 @@ def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
     """Bicubic, PSNR net and GAN net results for ``img``, with a progress bar over the tiles (when it takes a while).
 
     On a CPU with no more threads than nets, the two nets run side by side on one thread each: on 2 cores that took
-    403 ms against 500 ms for two 2-thread runs in turn (512 x 512 in). Each result is encoded for the page as soon
-    as it is ready, on its own thread, rather than after the handler with the other outputs in turn."""
+    403 ms against 500 ms for two 2-thread runs in turn (512 x 512 in)."""
     bar, nets, lock, done = patient(progress), _nets(), threading.Lock(), [0]
 
     def run(net: torch.nn.Module, alone: bool) -> np.ndarray:
@@ -211,7 +209,7 @@ def build(tab: gr.Tab) -> None:
             copy_link = links.copy_link_row("sr")
     note = gr.Markdown(elem_id="sr-note")
     with gr.Row():
-        outs = [gr.Image(label=f"{label} (2x)", interactive=False, format=PHOTO_FORMAT, buttons=["download", "fullscreen"],
+        outs = [gr.Image(label=f"{label} (2x)", interactive=False, format="webp", buttons=["download", "fullscreen"],
                          elem_id=f"sr-out-{i}") for i, label in enumerate(LABELS)]
     with gr.Accordion("Zoom: it opens where the nets differ most from bicubic (click the bicubic result or the "
                       "difference map to move it)", open=True):
