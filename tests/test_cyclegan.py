@@ -424,6 +424,26 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
     assert run_name({**CONFIG_G, "upsample": "resize", "padding": "reflect"}) == "cyclegan-resize-reflect"
 
 
+
+def test_the_cycle_weight_steers_the_generators_update():
+    """Same nets, same batch: a larger cycle weight moves the generators differently, and closes the cycle more."""
+    from generative.train.cyclegan import CONFIG_G, Trainer
+
+    gen = torch.Generator().manual_seed(0)
+    real_a, real_b = (torch.rand(1, 3, 48, 48, generator=gen) * 2 - 1 for _ in range(2))
+    cycle = {}
+    weights = {}
+    for weight in (10.0, 40.0):
+        torch.manual_seed(0)
+        trainer = Trainer(dict(CONFIG_G), lambda_cycle=weight)
+        for _ in range(3):
+            trainer.step(real_a, real_b)
+        with torch.no_grad():
+            cycle[weight] = float((trainer.f(trainer.g(real_a)) - real_a).abs().mean())
+        weights[weight] = trainer.g.model[1].weight.detach().clone()
+    assert not torch.equal(weights[10.0], weights[40.0])
+    assert cycle[40.0] < cycle[10.0]
+
 @pytest.mark.parametrize("upsample", ["transpose", "resize"])
 def test_global_skip_keeps_the_photo_where_the_net_adds_nothing(upsample):
     """With skip=True a generator whose last conv outputs 0 gives back its input (sky, grass, any colour);
@@ -510,3 +530,9 @@ def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monk
     record = exported[-1][1]
     assert "--load 40 --crop 32 --load-max 48" in record["command"] and "40 px to 48 px" in record["data"]
     assert record["schedule"].endswith("from step 3: --steps 4, identity 1, crops at scales 40-48 px")
+    train.main([*common, "--steps", "5", "--identity", "0.25", "--load-max", "48", "--cycle", "20"])
+    assert load_checkpoint(path)["history"][-1] == [4, 5, 0.25, "crops at scales 40-48 px", "cycle weight 20"]
+    train.main([*common, "--steps", "5", "--identity", "0.25", "--load-max", "48", "--cycle", "20", "--export"])
+    record = exported[-1][1]
+    assert "--identity 0.25 --cycle 20" in record["command"]
+    assert record["schedule"].endswith("from step 4: --steps 5, identity 0.25, crops at scales 40-48 px, cycle weight 20")

@@ -8,7 +8,7 @@ loss, cycle loss (lambda 10) and identity loss (0.5 lambda), a pool of 50 past f
 resize to ``--load`` px then random ``--crop`` px crops with flips, Adam 2e-4 (0.5, 0.999), the learning
 rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go to ``--checkpoints`` every
 3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators). A rerun with another
-``--steps`` or ``--identity`` continues under them; each leg is kept in the checkpoint and named in the manifest.
+``--steps``, ``--identity`` or ``--cycle`` continues under them; each leg is kept in the checkpoint and named in the manifest.
 ``--export`` (or the end of ``--steps``) writes ``weights/cyclegan-{horse2zebra,zebra2horse}.safetensors``.
 
 ``--upsample resize`` (resize-convolutions) and ``--padding reflect`` train the generator form that prints no
@@ -89,6 +89,7 @@ class Trainer:
 
     config_g: dict = field(default_factory=lambda: dict(CONFIG_G))
     lambda_idt: float = LAMBDA_IDT
+    lambda_cycle: float = LAMBDA_CYCLE
 
     def __post_init__(self) -> None:
         self.g, self.f = ResnetGenerator(**self.config_g), ResnetGenerator(**self.config_g)
@@ -127,7 +128,7 @@ class Trainer:
         loss_g_gan, loss_f_gan = lsgan(d_b(fake_b), True), lsgan(d_a(fake_a), True)
         loss_cycle = F.l1_loss(f(fake_b), real_a) + F.l1_loss(g(fake_a), real_b)
         loss_idt = F.l1_loss(g(real_b), real_b) + F.l1_loss(f(real_a), real_a)
-        loss = loss_g_gan + loss_f_gan + LAMBDA_CYCLE * loss_cycle + self.lambda_idt * loss_idt
+        loss = loss_g_gan + loss_f_gan + self.lambda_cycle * loss_cycle + self.lambda_idt * loss_idt
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -152,10 +153,10 @@ def run_name(config_g: dict) -> str:
 
 
 def schedule_text(history: list[list]) -> str:
-    """A run continued with other settings, leg by leg: its first step, ``--steps``, identity weight and, for a
-    leg trained at random scales, their range."""
-    legs = [f"from step {start}: --steps {steps}, identity {identity:g}" + (f", {scales[0]}" if scales else "")
-            for start, steps, identity, *scales in history]
+    """A run continued with other settings, leg by leg: its first step, ``--steps``, identity weight and what
+    else differed from the paper's recipe (crops at random scales, another cycle weight)."""
+    legs = [", ".join([f"from step {start}: --steps {steps}, identity {identity:g}", *extras])
+            for start, steps, identity, *extras in history]
     return ("learning rate 2e-4, falling linearly to 0 over the second half of --steps; the run was continued "
             "with other settings: " + "; ".join(legs))
 
@@ -176,17 +177,18 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--channels-last", action="store_true", help="channels-last memory format (CPU speed)")
     cli.add_argument("--identity", type=float, default=LAMBDA_IDT / LAMBDA_CYCLE,
                      help="identity loss weight as a share of the cycle weight (0.5 in the paper)")
+    cli.add_argument("--cycle", type=float, default=LAMBDA_CYCLE, help="cycle loss weight (10 in the paper)")
     args = cli.parse_args(argv)
     cache = start_run(args)
     config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip}
     name = run_name(config_g)
-    trainer = Trainer(config_g, lambda_idt=args.identity * LAMBDA_CYCLE)
+    trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle)
     if args.channels_last:
         trainer.channels_last()
     g, f = trainer.g, trainer.f
     ckpt_path = cache / f"{name}.pt"
     step = 0
-    history: list[list] = []  # [first step, --steps, identity weight(, scales)] of each leg of the run
+    history: list[list] = []  # [first step, --steps, identity weight(, scales)(, cycle weight)] of each leg
     shipped = read_manifest()
     if ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)
@@ -206,9 +208,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.export:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
-    scales = [f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []
-    if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *scales]):
-        history.append([step, args.steps, args.identity, *scales])
+    extras = ([f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []) + (
+        [f"cycle weight {args.cycle:g}"] if args.cycle != LAMBDA_CYCLE else [])
+    if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *extras]):
+        history.append([step, args.steps, args.identity, *extras])
 
     def checkpoint() -> None:
         save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
@@ -249,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
             form += " --skip"
         if args.identity != LAMBDA_IDT / LAMBDA_CYCLE:
             form += f" --identity {args.identity}"
+        if args.cycle != LAMBDA_CYCLE:
+            form += f" --cycle {args.cycle:g}"
         if (args.load, args.crop) != (128, 112) or args.load_max:
             form += f" --load {args.load} --crop {args.crop}" + (f" --load-max {args.load_max}" if args.load_max else "")
         common = {"builder": "generative.cyclegan:Translator", "config": config_g,
