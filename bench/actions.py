@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from gradio_client import Client, handle_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,38 @@ ACTIONS = [
     Action("2x super-resolution", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
            lambda: (_asset("sr_coffee.png"), "GAN net", 0.5, 0.5, 64)),
 ]
+
+
+@dataclass
+class Served:
+    """One running app as the benchmark calls it: gradio_client with its defaults, a second one that leaves
+    the output files on the server, one kept-alive connection that fetches them, and the server's pid."""
+
+    url: str
+    pid: int
+
+    def __post_init__(self) -> None:
+        self.client = Client(self.url, verbose=False)
+        self.lean = Client(self.url, verbose=False, download_files=False)
+        self.files = httpx.Client()
+
+    def fetch(self, result: object) -> int:
+        """Fetch every output file of a ``lean`` result over the kept-alive connection; how many there were."""
+        urls = output_urls(result)
+        for url in urls:
+            self.files.get(url).raise_for_status()
+        return len(urls)
+
+
+def output_urls(value: object) -> list[str]:
+    """The URLs of the files in an API result left on the server (``download_files=False``), at any depth."""
+    if isinstance(value, dict):
+        if isinstance(value.get("url"), str) and "path" in value:
+            return [value["url"]]
+        return [url for item in value.values() for url in output_urls(item)]
+    if isinstance(value, list | tuple):
+        return [url for item in value for url in output_urls(item)]
+    return []
 
 
 def served(client: Client) -> list[Action]:

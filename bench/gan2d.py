@@ -42,22 +42,23 @@ def in_process(repeats: int) -> dict:
 
 
 def through_app(repeats: int, run_seconds: float) -> dict:
-    """One Step round trip through the app's queue (gradio_client), and frames per second of Run."""
-    from gradio_client import Client
-
-    import app
+    """One Step round trip through ``python app.py`` run as a user runs it (gradio_client with its defaults; and
+    the call followed by its pictures fetched over one kept-alive connection, see ``bench.latency``), and frames
+    per second of Run."""
+    from bench.actions import Served, running_app
     from generative.ui import gan2d as tab
-    from generative.ui import launch_options, queued
 
-    queued(app.demo)
-    _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **launch_options())
-    try:
-        client = Client(url, verbose=False)
-        client.predict(RING, tab.SHOW_CHOICES, api_name="/gan2d_preset")
+    with running_app(port=7873) as (url, _, proc):
+        served = Served(url, proc.pid)
+        client, lean = served.client, served.lean
+        for each in (client, lean):  # two sessions, each with its own lab
+            each.predict(RING, tab.SHOW_CHOICES, api_name="/gan2d_preset")
         reset = lambda: client.predict(tab.SHOW_CHOICES, api_name="/gan2d_reset")  # noqa: E731
         reset_ms = summary_ms(timings(reset, repeats, warmup=2))  # the same two pictures back, no training
         step = lambda: client.predict(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_step")  # noqa: E731
         step_ms = summary_ms(timings(step, repeats, warmup=2))
+        one_connection = summary_ms(timings(
+            lambda: served.fetch(lean.predict(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_step")), repeats, warmup=2))
         client.predict(tab.SHOW_CHOICES, api_name="/gan2d_reset")
         job = client.submit(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_run")
         start = time.perf_counter()
@@ -68,10 +69,9 @@ def through_app(repeats: int, run_seconds: float) -> dict:
         frames, elapsed = len(job.outputs()) - first, time.perf_counter() - t0
         job.cancel()
         return {"step_50_iterations_round_trip": step_ms, "reset_round_trip": reset_ms,
+                "step_50_iterations_outputs_over_one_connection": one_connection,
                 "run": {"frames": frames, "seconds": round(elapsed, 2), "frames_per_second": round(frames / elapsed, 2),
                         "iterations_per_frame": STEP_ARGS[-1], "first_frames_after_s": round(t0 - start, 2)}}
-    finally:
-        app.demo.close()
 
 
 def coverage(seeds: int = 5, iterations: int = 3000, every: int = 250) -> dict:
@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> dict:
     t = result["step_50_iterations_round_trip"]
     print(f"  Step of 50 iterations + redraw through the app: median {t['median_ms']:.0f} ms, p90 {t['p90_ms']:.0f} ms "
           f"(goal <= 150 ms); Reset (same pictures, no training) median {result['reset_round_trip']['median_ms']:.0f} ms")
+    t = result["step_50_iterations_outputs_over_one_connection"]
+    print(f"  the same Step, its pictures fetched over one kept-alive connection: median {t['median_ms']:.0f} ms, "
+          f"p90 {t['p90_ms']:.0f} ms")
     print(f"  Run: {result['run']['frames_per_second']} frames/s over {result['run']['seconds']} s (goal >= 5)")
     for name, rows in result.get("coverage_8_ring", {}).items():
         print(f"  {name:<48} modes at 3,000: {[r['modes_at_end'] for r in rows]}, "

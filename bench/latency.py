@@ -2,13 +2,16 @@
 
     python -m bench.latency [--repeats 20] [--before COMMIT]
 
-Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each
-tab's main action with gradio_client (output files downloaded one after another): the first call (which loads
-the tab's model) and ``--repeats`` more; besides the time the client waits, the server process's CPU time per
-call (all its threads), which other processes on the machine do not inflate. ``--before COMMIT`` also serves
-that commit of the app (exported with ``git archive``) beside this one and alternates the calls between the two,
-so that both see the same machine load (other processes on the cores slow both alike): the before/after table of
-a speed change. ``bench.browser_latency`` times the same actions as a person sees them, in Chromium.
+Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each tab's main
+action with gradio_client: the first call (which loads the tab's model) and ``--repeats`` more, each timed two
+ways. First as gradio_client's ``predict`` waits with its defaults: it downloads the output files one after
+another, each over a new connection (its setup costs the client about 20 ms; ``file_fetch_ms`` in the JSON). Then
+the call alone, followed by its output files fetched one after another over one kept-alive connection, as a
+browser keeps its connection (the app's own time). Also the server process's CPU time per call (all its threads),
+which other processes on the machine do not inflate. ``--before COMMIT`` also serves that commit of the app
+(exported with ``git archive``) beside this one and alternates the calls between the two, so that both see the
+same machine load (other processes on the cores slow both alike): the before/after table of a speed change.
+``bench.browser_latency`` times the same actions as a person sees them, in Chromium.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from gradio_client import Client
+import httpx
 
-from bench.actions import ACTIONS, ROOT, Action, _asset, running_app, served
-from bench.common import load_average, summary_ms, write
+from bench.actions import ACTIONS, ROOT, Action, Served, _asset, output_urls, running_app, served
+from bench.common import load_average, summary_ms, timings, write
 
 # Beyond each tab's main action: the speed goal for a photo-sized upscale (three methods, 512 x 512 -> 1024 x 1024).
 EXTRA = [Action("2x super-resolution, 512 × 512 photo", "/sr_upscale", ("sr-x2-psnr", "sr-x2-gan"),
@@ -48,37 +51,56 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _timed(client: Client, pid: int, action: Action) -> tuple[float, float]:
-    """Wall-clock seconds of one call as the client waits for it, and the server's CPU seconds for it."""
-    cpu, start = cpu_seconds(pid), time.perf_counter()
-    client.predict(*action.arguments(), api_name=action.api_name)
-    return time.perf_counter() - start, cpu_seconds(pid) - cpu
+def _timed(app: Served, action: Action) -> tuple[float, float, float, int]:
+    """Wall-clock seconds of one call as gradio_client's ``predict`` waits for it (outputs downloaded its way),
+    the server's CPU seconds for that call, the seconds of the call plus its outputs fetched over one kept-alive
+    connection, and the number of output files."""
+    cpu, start = cpu_seconds(app.pid), time.perf_counter()
+    app.client.predict(*action.arguments(), api_name=action.api_name)
+    wall, cpu = time.perf_counter() - start, cpu_seconds(app.pid) - cpu
+    start = time.perf_counter()
+    files = app.fetch(app.lean.predict(*action.arguments(), api_name=action.api_name))
+    return wall, cpu, time.perf_counter() - start, files
 
 
-def measure(apps: dict[str, tuple[Client, int]], repeats: int) -> dict[str, list[dict]]:
-    """Per app (its client and server pid): one row per action served by every app; the apps' calls alternate."""
-    names = set.intersection(*({a.api_name for a in served(c)} for c, _ in apps.values()))
+def file_fetch_ms(app: Served, action: Action, repeats: int = 10) -> dict:
+    """Median milliseconds to fetch one output file of ``action``: over a new connection each time (as
+    gradio_client downloads), and over the kept-alive one."""
+    url = output_urls(app.lean.predict(*action.arguments(), api_name=action.api_name))[0]
+    new = timings(lambda: httpx.get(url).raise_for_status(), repeats)
+    kept = timings(lambda: app.files.get(url).raise_for_status(), repeats)
+    return {"file": action.api_name, "new_connection": round(1000 * statistics.median(new), 1),
+            "kept_alive_connection": round(1000 * statistics.median(kept), 1)}
+
+
+def measure(apps: dict[str, Served], repeats: int) -> dict[str, list[dict]]:
+    """Per app: one row per action served by every app; the apps' calls alternate."""
+    names = set.intersection(*({a.api_name for a in served(app.client)} for app in apps.values()))
     rows: dict[str, list[dict]] = {label: [] for label in apps}
     for action in [a for a in ACTIONS + EXTRA if a.api_name in names]:
-        first = {label: _timed(c, pid, action)[0] for label, (c, pid) in apps.items()}
-        seconds: dict[str, list[tuple[float, float]]] = {label: [] for label in apps}
+        first = {label: _timed(app, action)[0] for label, app in apps.items()}
+        seconds: dict[str, list[tuple[float, float, float, int]]] = {label: [] for label in apps}
         for _ in range(repeats):
-            for label, (client, pid) in apps.items():
-                seconds[label].append(_timed(client, pid, action))
+            for label, app in apps.items():
+                seconds[label].append(_timed(app, action))
         for label in apps:
-            wall, cpu = zip(*seconds[label])
+            wall, cpu, kept_alive, files = zip(*seconds[label])
             rows[label].append({"tab": action.tab, "api_name": action.api_name,
                                 "first_call_ms": round(1000 * first[label], 1), **summary_ms(list(wall)),
-                                "server_cpu_ms_mean": round(1000 * statistics.fmean(cpu), 1)})
+                                "server_cpu_ms_mean": round(1000 * statistics.fmean(cpu), 1),
+                                "one_connection_median_ms": summary_ms(list(kept_alive))["median_ms"],
+                                "output_files": files[0]})
     return rows
 
 
 def _print(title: str, cold_start: float, rows: list[dict]) -> None:
     print(f"{title}: cold start (python app.py until the first page answers) {cold_start:.1f} s")
-    print(f"{'tab':<38} {'endpoint':<22} {'first call':>11} {'median':>9} {'p90':>9} {'server CPU':>11}")
+    print(f"{'tab':<38} {'endpoint':<22} {'first call':>11} {'median':>9} {'p90':>9} {'server CPU':>11} "
+          f"{'files':>6} {'one connection':>15}")
     for r in rows:
         print(f"{r['tab']:<38} {r['api_name']:<22} {r['first_call_ms']:>8.0f} ms {r['median_ms']:>6.0f} ms "
-              f"{r['p90_ms']:>6.0f} ms {r['server_cpu_ms_mean']:>8.0f} ms")
+              f"{r['p90_ms']:>6.0f} ms {r['server_cpu_ms_mean']:>8.0f} ms {r['output_files']:>6} "
+              f"{r['one_connection_median_ms']:>12.0f} ms")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -92,15 +114,19 @@ def main(argv: list[str] | None = None) -> dict:
         apps = {"after": stack.enter_context(running_app(port=7871))}
         if args.before:
             apps["before"] = stack.enter_context(running_app(port=7872, root=stack.enter_context(exported(args.before))))
-        rows = measure({label: (Client(url, verbose=False), proc.pid) for label, (url, _, proc) in apps.items()},
-                       args.repeats)
+        served_apps = {label: Served(url, proc.pid) for label, (url, _, proc) in apps.items()}
+        rows = measure(served_apps, args.repeats)
+        fetch = file_fetch_ms(served_apps["after"], ACTIONS[-1])
     result = {"cold_start_s": round(apps["after"][1], 2), "actions": rows["after"],
-              "load_average_1_5_15": {"start": load_before, "end": load_average()}, "nice": os.nice(0)}
+              "load_average_1_5_15": {"start": load_before, "end": load_average()}, "nice": os.nice(0),
+              "file_fetch_ms": fetch}
     if args.before:
         result["before"] = {"commit": args.before, "cold_start_s": round(apps["before"][1], 2),
                             "actions": rows["before"]}
         _print(f"before ({args.before})", apps["before"][1], rows["before"])
     _print("now", apps["after"][1], rows["after"])
+    print(f"one output file of {fetch['file']}: {fetch['new_connection']:.1f} ms over a new connection, "
+          f"{fetch['kept_alive_connection']:.1f} ms over a kept-alive one")
     print(f"load average (1, 5, 15 min) at the start {load_before}, at the end {result['load_average_1_5_15']['end']}")
     write("latency", result)
     return result

@@ -132,3 +132,22 @@ def test_faces_endpoints(client):
     assert str(gif).endswith(".gif")
     with pytest.raises(Exception, match="whole number"):
         client.predict(-3, 0.8, api_name="/faces_generate")
+
+
+def test_the_latency_bench_fetches_every_output_file_of_a_call(app_url):
+    """``bench.latency`` times a call plus its outputs over one connection: it must find every file in a result,
+    however nested (a gallery's pictures, a slider's pair), and each must be served."""
+    import os
+
+    from bench.actions import ACTIONS
+    from bench.actions import Served, output_urls
+
+    gallery = [{"image": {"path": "/a.webp", "url": "http://x/a.webp"}, "caption": "P(real) 0.5"},
+               {"image": {"path": "/b.webp", "url": "http://x/b.webp"}, "caption": None}]
+    slider = ({"path": "/c.jpeg", "url": "http://x/c.jpeg"}, {"path": "/d.jpeg", "url": "http://x/d.jpeg"})
+    assert output_urls((gallery, slider, "summary", 3, None)) == [f"http://x/{n}" for n in
+                                                                 ("a.webp", "b.webp", "c.jpeg", "d.jpeg")]
+    app = Served(app_url, os.getpid())
+    preset = next(a for a in ACTIONS if a.api_name == "/gmm_preset")
+    urls = output_urls(app.lean.predict(*preset.arguments(), api_name=preset.api_name))
+    assert len(urls) == 1 and app.files.get(urls[0]).content.startswith((b"\x89PNG", b"RIFF"))
