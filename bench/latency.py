@@ -5,7 +5,7 @@
 Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each tab's main
 action with gradio_client: the first call (which loads the tab's model) and ``--repeats`` more, each timed two
 ways. First as gradio_client's ``predict`` waits with its defaults: it downloads the output files one after
-another, each over a new connection (its setup costs the client about 20 ms; ``file_fetch_ms`` in the JSON). Then
+another, each over a new connection (its setup costs the client 20–30 ms; ``file_fetch_ms`` in the JSON). Then
 the call alone, followed by its output files fetched one after another over one kept-alive connection, as a
 browser keeps its connection (the app's own time). Also the server process's CPU time per call (all its threads),
 which other processes on the machine do not inflate. ``--before COMMIT`` also serves that commit of the app

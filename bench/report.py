@@ -111,10 +111,14 @@ def latency(r: dict) -> list[str]:
         return [*lines, "", *_table(["tab", "endpoint", "first call", "median", "p90", "output files",
                                      "median, outputs over one connection", "server CPU"], rows), "",
                 "The median and p90 are gradio_client's `predict` with its defaults: it downloads the output files "
-                "one after another, each over a new connection whose setup costs the client about 20 ms. "
+                "one after another, each over a new connection whose setup costs the client 20–30 ms. "
                 "\"Outputs over one connection\": the same call without those downloads, followed by the output "
                 "files fetched one after another over one kept-alive connection, as a browser keeps its connection: "
-                "the app's own time. Server CPU: the app process's CPU time per call."]
+                "the app's own time. Server CPU: the app process's CPU time per call."
+                + (f" One output file of `{r['file_fetch_ms']['file']}` in the same run: "
+                   f"{r['file_fetch_ms']['new_connection']} ms over a new connection, "
+                   f"{r['file_fetch_ms']['kept_alive_connection']} ms over a kept-alive one."
+                   if "file_fetch_ms" in r else "")]
     old = {a["tab"]: a for a in before["actions"]}
     load = r.get("load_average_1_5_15", {})
     lines[0] += (f" Before/after: commit `{before['commit']}` served beside the present app, calls alternating between "
