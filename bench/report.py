@@ -104,21 +104,19 @@ def latency(r: dict) -> list[str]:
              "≤ 1 s for a 512 × 512 photo upscaled three ways."]
     before = r.get("before")
     if before is None:
-        one = "one_connection_median_ms"
+        fetch = r["file_fetch_ms"]
         rows = [[a["tab"], f"`{a['api_name']}`", f"{a['first_call_ms']:.0f} ms", f"{a['median_ms']:.0f} ms",
-                 f"{a['p90_ms']:.0f} ms", str(a.get("output_files", "")),
-                 f"{a[one]:.0f} ms" if one in a else "", f"{a['server_cpu_ms_mean']:.0f} ms"] for a in r["actions"]]
+                 f"{a['p90_ms']:.0f} ms", str(a["output_files"]), f"{a['one_connection_median_ms']:.0f} ms",
+                 f"{a['server_cpu_ms_mean']:.0f} ms"] for a in r["actions"]]
         return [*lines, "", *_table(["tab", "endpoint", "first call", "median", "p90", "output files",
                                      "median, outputs over one connection", "server CPU"], rows), "",
                 "The median and p90 are gradio_client's `predict` with its defaults: it downloads the output files "
                 "one after another, each over a new connection whose setup costs the client 20–30 ms. "
                 "\"Outputs over one connection\": the same call without those downloads, followed by the output "
                 "files fetched one after another over one kept-alive connection, as a browser keeps its connection: "
-                "the app's own time. Server CPU: the app process's CPU time per call."
-                + (f" One output file of `{r['file_fetch_ms']['file']}` in the same run: "
-                   f"{r['file_fetch_ms']['new_connection']} ms over a new connection, "
-                   f"{r['file_fetch_ms']['kept_alive_connection']} ms over a kept-alive one."
-                   if "file_fetch_ms" in r else "")]
+                "the app's own time. Server CPU: the app process's CPU time per call. "
+                f"One output file of `{fetch['file']}` in the same run: {fetch['new_connection']} ms over a new "
+                f"connection, {fetch['kept_alive_connection']} ms over a kept-alive one."]
     old = {a["tab"]: a for a in before["actions"]}
     load = r.get("load_average_1_5_15", {})
     lines[0] += (f" Before/after: commit `{before['commit']}` served beside the present app, calls alternating between "

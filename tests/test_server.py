@@ -139,8 +139,7 @@ def test_the_latency_bench_fetches_every_output_file_of_a_call(app_url):
     however nested (a gallery's pictures, a slider's pair), and each must be served."""
     import os
 
-    from bench.actions import ACTIONS
-    from bench.actions import Served, output_urls
+    from bench.actions import ACTIONS, Served, output_urls
 
     gallery = [{"image": {"path": "/a.webp", "url": "http://x/a.webp"}, "caption": "P(real) 0.5"},
                {"image": {"path": "/b.webp", "url": "http://x/b.webp"}, "caption": None}]
