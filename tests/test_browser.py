@@ -69,6 +69,22 @@ def _screenshot_and_close(page: Page, name: str) -> None:
     page.close()
 
 
+def wait_for_images(page: Page, tab: str, seconds: float = 15) -> None:
+    """Wait until every visible <img> has loaded; on timeout, fail naming the images that have not.
+
+    The whole-page screenshot shows images below the fold too, which a narrow window lazy-loads only when scrolled
+    to: each poll switches the lazy ones, those of a tab's first example included (they come later), to eager."""
+    unloaded = ("() => Array.from(document.images).filter(i => i.offsetParent && !(i.complete && i.naturalWidth > 0))"
+                ".map(i => `${(i.closest('[id]') || {}).id || '?'}: ${i.src.slice(0, 80)} complete=${i.complete}`)")
+    for _ in range(int(seconds / 0.25)):
+        page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
+        pending = page.evaluate(unloaded)
+        if not pending:
+            return
+        page.wait_for_timeout(250)
+    pytest.fail(f"the {tab} tab: images not loaded after {seconds:g} s: {pending}")
+
+
 def _slug(tab: str) -> str:
     return tab.split()[0].lower()
 
@@ -104,10 +120,7 @@ def test_every_tab_opens_and_fits_the_window(browser, app_url, width, height, th
             expect(page.locator("#vae-map img")).to_be_visible()
         if name == "This person does not exist":
             expect(page.locator("#faces-gallery img").first).to_be_visible(timeout=15_000)
-        # the whole-page screenshot shows images below the fold too: load the lazy ones now
-        page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
-        page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
-                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
+        wait_for_images(page, name)
         page.wait_for_timeout(300)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 2, f"the {name} tab is {overflow} px wider than a {width} px window"

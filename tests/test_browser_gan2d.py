@@ -6,7 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect  # noqa: E402  (after the skip above)
-from test_browser import SHOTS, _open, _select_tab, browser  # noqa: F401  (skips without Chromium; browser: shared fixture)
+from test_browser import SHOTS, _open, _select_tab, browser, wait_for_images  # noqa: F401  (skips without Chromium; browser: shared fixture)
 
 TAB = "GAN lab (2-D)"
 
@@ -40,8 +40,7 @@ def test_run_animates_the_game_and_stop_ends_it(browser, app_url, width, height)
     page.locator("#gan2d-compare").click()
     expect(page.locator("#gan2d-compare-text")).to_contain_text("energy distance", timeout=30_000)
     expect(page.locator("#gan2d-compare-image img")).to_be_visible()
-    page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
-                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
+    wait_for_images(page, TAB)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 2, f"the tab is {overflow} px wider than a {width} px window"
     SHOTS.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from test_browser import CHROMIUM, SHOTS, _open, _select_tab, browser  # noqa: F401  (browser: the fixture)
+from test_browser import CHROMIUM, SHOTS, _open, _select_tab, browser, wait_for_images  # noqa: F401  (browser: the fixture)
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
@@ -69,9 +69,7 @@ def test_every_tab_opens_on_a_worked_example(browser, app_url, width, height):
             continue
         _select_tab(page, name)
         _example_shown(page, key)
-        page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
-        page.wait_for_function("() => Array.from(document.images).filter(i => i.offsetParent)"
-                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=WAIT)
+        wait_for_images(page, name, WAIT / 1000)
         expect(page.locator(f"#{key}-copy-link")).to_be_visible()
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / f"first-visit-{key}-{width}px.png"), full_page=True)
