@@ -46,6 +46,30 @@ PADDING = ("zeros", "reflect")
 SKIP_CLAMP = 0.999  # atanh(1) is infinite; tanh(atanh(0.999)) is 254.9 of 255 grey levels
 
 
+class ColourFilm(nn.Module):
+    """A scale and shift of a normalised feature map computed from the input photo's per-channel mean and std.
+
+    Instance norm right after the first conv removes the photo's overall colour and contrast, so a generator
+    without this cannot keep them (the cycle loses them). Zero-initialised: a generator given these layers
+    computes exactly what it computed before, and learns from there how much of the colour to keep.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(6, 2 * channels)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, h: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.linear(stats)[:, :, None, None].chunk(2, dim=1)
+        return h * (1 + gamma) + beta
+
+
+def colour_stats(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) -> (N, 6): each channel's mean and standard deviation."""
+    return torch.cat([x.mean(dim=(2, 3)), x.std(dim=(2, 3))], dim=1)
+
+
 def _upsample(channels_in: int, channels_out: int, kind: str) -> list[nn.Module]:
     """One x2 upsampling to ``channels_out``: a stride-2 transposed conv (the official layer, whose uneven
     kernel overlap leaves a period-2 pattern) or a resize-convolution (bilinear x2, then a 3x3 conv)."""
@@ -67,14 +91,17 @@ class ResnetGenerator(nn.Module):
     ``padding="reflect"`` reflects instead; the defaults are the official architecture and keys.
     ``skip=True`` adds the input to the output before the tanh (a global skip, same parameters): the net then
     learns a change, and where it outputs 0 the photo, flat sky included, keeps its own colours.
+    ``colour=True`` adds :class:`ColourFilm` layers after the first and the two upsampling norms (keys
+    ``film.<layer index>.*``): the photo's channel means and stds reach the layers that paint the output.
     """
 
     def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros",
-                 skip: bool = False) -> None:
+                 skip: bool = False, colour: bool = False) -> None:
         super().__init__()
         if padding not in PADDING:
             raise ValueError(f"padding must be one of {PADDING}, got {padding!r}")
         self.ngf, self.n_blocks, self.upsample, self.padding, self.skip = ngf, n_blocks, upsample, padding, skip
+        self.colour = colour
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), _norm(ngf), nn.ReLU(True)]
         for mult in (1, 2):
             layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, padding_mode=padding),
@@ -84,11 +111,20 @@ class ResnetGenerator(nn.Module):
             layers += [*_upsample(ngf * mult, ngf * mult // 2, upsample), _norm(ngf * mult // 2), nn.ReLU(True)]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
+        norms = [i for i, layer in enumerate(layers) if isinstance(layer, nn.InstanceNorm2d)]
+        self.film = nn.ModuleDict({str(i): ColourFilm(layers[i].num_features) for i in (norms[0], *norms[-2:])}
+                                  if colour else {})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.skip:
-            return self.model(x)
-        return torch.tanh(self.model[:-1](x) + torch.atanh(x.clamp(-SKIP_CLAMP, SKIP_CLAMP)))
+        stats = colour_stats(x) if self.colour else None
+        h = x
+        for i, layer in enumerate(self.model[:-1]):
+            h = layer(h)
+            if stats is not None and str(i) in self.film:
+                h = self.film[str(i)](h, stats)
+        if self.skip:
+            h = h + torch.atanh(x.clamp(-SKIP_CLAMP, SKIP_CLAMP))
+        return torch.tanh(h)
 
 
 class PatchDiscriminator(nn.Module):
@@ -139,9 +175,9 @@ class Translator(nn.Module):
     """
 
     def __init__(self, ngf: int = 64, n_blocks: int = 9, upsample: str = "transpose", padding: str = "zeros",
-                 skip: bool = False) -> None:
+                 skip: bool = False, colour: bool = False) -> None:
         super().__init__()
-        self.net = ResnetGenerator(ngf, n_blocks, upsample, padding, skip).to(memory_format=torch.channels_last)
+        self.net = ResnetGenerator(ngf, n_blocks, upsample, padding, skip, colour).to(memory_format=torch.channels_last)
 
     @torch.no_grad()
     def forward(self, image: np.ndarray, max_side: int = MAX_SIDE,

@@ -556,3 +556,29 @@ def test_training_resumes_and_records_each_leg_of_a_continued_run(tmp_path, monk
     record = exported[-1][1]
     assert "--identity 0.25 --cycle 20" in record["command"]
     assert record["schedule"].endswith("from step 4: --steps 5, identity 0.25, crops at scales 40-48 px, cycle weight 20")
+    # --colour --init: a new run that starts from this one's checkpoint, its generators unchanged at the start
+    train.main([*common, "--steps", "6", "--colour", "--init", str(path), "--minutes", "0"])
+    colour = load_checkpoint(tmp_path / "cache" / "cyclegan-resize-reflect-colour.pt")
+    assert colour["step"] == 5 and colour["config_g"]["colour"]
+    assert colour["history"][-1] == [5, 6, 0.5, "generators see the photo's channel means and stds"]
+    before = load_checkpoint(path)
+    assert torch.equal(colour["g"]["model.1.weight"], before["g"]["model.1.weight"])
+    assert not colour["g"]["film.2.linear.weight"].any()
+
+
+def test_without_colour_layers_a_generator_cannot_see_the_photos_overall_colour():
+    """Instance norm after the first conv removes a shift of the whole photo's colour (so the cycle cannot bring it
+    back); zero-initialised colour layers change nothing, and once trained they let the output follow it."""
+    torch.manual_seed(0)
+    plain = ResnetGenerator(ngf=8, n_blocks=1, upsample="resize", padding="reflect").eval()
+    coloured = ResnetGenerator(ngf=8, n_blocks=1, upsample="resize", padding="reflect", colour=True).eval()
+    missing, _ = coloured.load_state_dict(plain.state_dict(), strict=False)
+    assert missing and all(key.startswith("film.") for key in missing)
+    x = torch.rand(1, 3, 48, 64) * 1.2 - 0.8
+    warmer = x + torch.tensor([0.3, 0.0, -0.2])[:, None, None]
+    with torch.no_grad():
+        assert torch.allclose(plain(x), plain(warmer), atol=1e-4)  # the shift is lost
+        assert torch.equal(coloured(x), plain(x))  # zero-initialised: the same generator
+        for film in coloured.film.values():
+            torch.nn.init.normal_(film.linear.weight, std=0.5)
+        assert (coloured(x) - coloured(warmer)).abs().mean() > 0.01  # trained colour layers see it

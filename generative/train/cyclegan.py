@@ -15,6 +15,9 @@ rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go t
 grid, ``--skip`` one that adds its input to its output (see ``generative.cyclegan.ResnetGenerator``); such a run
 keeps its own checkpoint and learning curve (e.g. ``cyclegan-resize-reflect``), starts from scratch, and ships
 its weights only with ``--export``.
+``--colour`` gives the generators the photo's channel means and stds (``ColourFilm``, its own run name);
+``--init CKPT`` starts such a run from another run's checkpoint (its nets, pools and step; the new layers start at
+zero, so the generators begin exactly where that run was).
 ``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
 ``--load-max 256`` takes each crop at a random scale, from the image as if resized to between ``--load`` and 256 px:
 the nets then also see the animals at the size the tab and ``bench.cyclegan`` translate them (256 px photos),
@@ -26,6 +29,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -146,10 +150,23 @@ class Trainer:
 def run_name(config_g: dict) -> str:
     """``cyclegan`` for the shipped generator form, else e.g. ``cyclegan-resize-reflect``: names the checkpoint
     and the learning curve, so that runs of different forms never resume from each other."""
-    form = (config_g.get("upsample", "transpose"), config_g.get("padding", "zeros"), config_g.get("skip", False))
-    if form == ("transpose", "zeros", False):
+    form = (config_g.get("upsample", "transpose"), config_g.get("padding", "zeros"), config_g.get("skip", False),
+            config_g.get("colour", False))
+    if form == ("transpose", "zeros", False, False):
         return "cyclegan"
-    return f"cyclegan-{form[0]}-{form[1]}{'-skip' if form[2] else ''}"
+    return f"cyclegan-{form[0]}-{form[1]}{'-skip' if form[2] else ''}{'-colour' if form[3] else ''}"
+
+
+def init_from(trainer: Trainer, ckpt: dict) -> None:
+    """Load another run's nets, discriminator optimiser and pools into ``trainer``; generator layers that run
+    lacks (``ColourFilm``) keep their zero start, and the generators' optimiser starts afresh."""
+    for key in ("g", "f"):
+        missing, unexpected = getattr(trainer, key).load_state_dict(ckpt[key], strict=False)
+        if unexpected or any(not k.startswith("film.") for k in missing):
+            raise SystemExit(f"--init: generator keys differ beyond the colour layers: {missing + unexpected}")
+    for key in ("d_a", "d_b", "opt_d"):
+        trainer.modules()[key].load_state_dict(ckpt[key])
+    trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
 
 
 def schedule_text(history: list[list]) -> str:
@@ -174,13 +191,16 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--upsample", choices=UPSAMPLING, default="transpose", help="generator upsampling layers")
     cli.add_argument("--padding", choices=PADDING, default="zeros", help="padding of the generator's stride-2 convs")
     cli.add_argument("--skip", action="store_true", help="generators add the input to their output (global skip)")
+    cli.add_argument("--colour", action="store_true", help="generators see the photo's channel means and stds")
+    cli.add_argument("--init", help="a checkpoint of another run to start this one from (with --colour)")
     cli.add_argument("--channels-last", action="store_true", help="channels-last memory format (CPU speed)")
     cli.add_argument("--identity", type=float, default=LAMBDA_IDT / LAMBDA_CYCLE,
                      help="identity loss weight as a share of the cycle weight (0.5 in the paper)")
     cli.add_argument("--cycle", type=float, default=LAMBDA_CYCLE, help="cycle loss weight (10 in the paper)")
     args = cli.parse_args(argv)
     cache = start_run(args)
-    config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip}
+    config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip,
+                "colour": args.colour}
     name = run_name(config_g)
     trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle)
     if args.channels_last:
@@ -198,6 +218,12 @@ def main(argv: list[str] | None = None) -> None:
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
         history = [list(leg) for leg in ckpt.get("history", [])]
+    elif args.init:
+        ckpt = load_checkpoint(Path(args.init).expanduser())
+        init_from(trainer, ckpt)
+        step = int(ckpt["step"])
+        history = [list(leg) for leg in ckpt.get("history", [])]
+        print(f"starting from {args.init} after step {step}")
     elif set(NAMES) <= set(shipped) and run_name(shipped[NAMES[0]]["config"]) == name:
         # No checkpoint on this machine: continue from the shipped generators (fresh discriminators).
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
@@ -209,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
     extras = ([f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []) + (
-        [f"cycle weight {args.cycle:g}"] if args.cycle != LAMBDA_CYCLE else [])
+        [f"cycle weight {args.cycle:g}"] if args.cycle != LAMBDA_CYCLE else []) + (
+        ["generators see the photo's channel means and stds"] if args.colour else [])
     if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *extras]):
         history.append([step, args.steps, args.identity, *extras])
 
@@ -250,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         form = "" if name == "cyclegan" else f" --upsample {args.upsample} --padding {args.padding}"
         if args.skip:
             form += " --skip"
+        if args.colour:
+            form += " --colour"
         if args.identity != LAMBDA_IDT / LAMBDA_CYCLE:
             form += f" --identity {args.identity}"
         if args.cycle != LAMBDA_CYCLE:
