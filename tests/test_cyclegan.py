@@ -246,40 +246,35 @@ def _body_saturation(image: np.ndarray, mask: np.ndarray) -> float:
     return float((image.max(axis=2).astype(int) - image.min(axis=2))[mask].mean())
 
 
-def _body_gradients(image: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
-    """Mean |brightness step| across (left to right) and along (top to bottom) the masked region."""
-    grey = image.astype(float).mean(axis=2)
-    across = np.abs(np.diff(grey, axis=1))[mask[:, 1:] & mask[:, :-1]].mean()
-    along = np.abs(np.diff(grey, axis=0))[mask[1:] & mask[:-1]].mean()
-    return float(across), float(along)
+def example_horses(width: int = 256) -> np.ndarray:
+    """The tab's first example photo (five horses on a hill), resized to ``width`` px wide: (H, W, 3) uint8."""
+    from generative.ui import cyclegan as tab
 
-
-def _upright_stripes_on_the_coat(horse: np.ndarray, fake_zebra: np.ndarray) -> None:
-    """G(horse) has upright stripes where the drawn horse's coat was flat brown (steps 0 and 0)."""
-    body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
-    across, along = _body_gradients(fake_zebra, body)
-    assert across > 1.4 * along and across > 10, (across, along)
+    photo = Image.open(tab.EXAMPLES[0]).convert("RGB")
+    return np.asarray(photo.resize((width, round(width * photo.height / photo.width)), Image.Resampling.LANCZOS))
 
 
 @trained
-def test_the_tab_and_the_server_show_the_stripes(app_url, tmp_path):
-    """What a user is shown, by the handler and through the server, is the striped horse, not the upload."""
+@pytest.mark.skipif("horse-zebra-classifier" not in generative.available(), reason="no classifier weights")
+def test_the_tab_and_the_server_show_the_zebras(app_url, tmp_path):
+    """What a user is shown, by the handler and through the server, is G's zebras, not the upload."""
     from gradio_client import Client, handle_file
 
     from generative.ui import cyclegan as tab
 
-    horse = drawn_animal(False, 128)
-    Image.fromarray(horse).save(tmp_path / "horse.png")
-    (shown_x, shown_y), *_ = tab.translate(str(tmp_path / "horse.png"), "horse → zebra", tab.FAST,
+    classifier = generative.load("horse-zebra-classifier", device="cpu")
+    horses = example_horses()
+    Image.fromarray(horses).save(tmp_path / "horses.png")
+    (shown_x, shown_y), *_ = tab.translate(str(tmp_path / "horses.png"), "horse → zebra", tab.FAST,
                                            progress=lambda *a, **k: None)
-    np.testing.assert_array_equal(shown_x, horse)
-    _upright_stripes_on_the_coat(horse, shown_y)
-    slider, *_ = Client(app_url, verbose=False).predict(handle_file(str(tmp_path / "horse.png")), "horse → zebra",
+    np.testing.assert_array_equal(shown_x, horses)
+    slider, *_ = Client(app_url, verbose=False).predict(handle_file(str(tmp_path / "horses.png")), "horse → zebra",
                                                         tab.FAST, api_name="/cyclegan_translate")
     served = np.asarray(Image.open(slider[1]).convert("RGB"))
-    to_handler, to_upload = (np.abs(served.astype(int) - image).mean() for image in (shown_y, horse))
+    to_handler, to_upload = (np.abs(served.astype(int) - image).mean() for image in (shown_y, horses))
     assert to_handler < to_upload / 3, (to_handler, to_upload)  # the handler's picture (sent as lossy WebP)
-    _upright_stripes_on_the_coat(horse, served)
+    p_upload, p_shown, p_served = classifier.prob_zebra([horses, shown_y, served])
+    assert p_upload < 0.1 and p_shown > 0.9 and p_served > 0.9, (p_upload, p_shown, p_served)
 
 
 @trained
@@ -299,22 +294,6 @@ def test_trained_g_paints_a_brown_horse_black_and_white_and_f_colours_a_zebra():
     assert _body_saturation(fake_zebra, body) < 0.6 * _body_saturation(horse, body)  # brown (90) -> black and white
     assert 15 < _body_saturation(fake_horse, body) < 80  # black and white (0) -> some colour, not noise
     assert classifier.prob_zebra([horse])[0] < 0.5 < classifier.prob_zebra([fake_zebra])[0]
-
-
-@trained
-def test_trained_g_stripes_a_brown_horse_and_f_colours_a_zebra():
-    """Untrained generators add coloured noise, as strong up-down as left-right; trained ones paint upright
-    stripes on a brown coat, and take a zebra's stripes back towards a coloured coat."""
-    g, f = (generative.load(name, device="cpu") for name in NAMES)
-    horse, zebra = drawn_animal(False, 128), drawn_animal(True, 128)
-    body = np.abs(horse.astype(int) - (140, 90, 50)).sum(axis=2) < 5
-    fake_zebra, fake_horse = g(horse), f(zebra)
-    _upright_stripes_on_the_coat(horse, fake_zebra)
-    # 0.8 was set with the weights of a0a6062 (measured 0.74); the original 0.6 is in the strict xfail test above
-    assert _body_saturation(fake_zebra, body) < 0.8 * _body_saturation(horse, body)  # less brown (90)
-    assert 15 < _body_saturation(fake_horse, body) < 80  # black and white (0) -> some colour, not noise
-    assert _body_gradients(fake_horse, body)[0] < 0.7 * _body_gradients(zebra, body)[0]  # weaker stripes
-
 
 
 @trained
