@@ -370,8 +370,6 @@ def test_new_generator_forms_are_selected_by_config_and_keep_the_defaults():
 
 
 @trained
-@pytest.mark.xfail(strict=True, reason="the shipped generators upsample with transposed convs and print a grid "
-                                       "(median period-2 excess 8 for G, 14 for F); retrained weights must pass")
 def test_shipped_generators_add_no_grid_to_photos():
     from bench.cyclegan import GRID_LIMIT, committed_photos, grid_excess
 
