@@ -58,8 +58,11 @@ def test_stored_average_w_is_the_mean_of_w_over_z(g):
     z = torch.randn(4000, g.z_dim, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         w = g.mapping(z)
-    # 0.037 measured: sampling error of a 4,000-draw mean (w's spread is 0.38 per coordinate); a w_avg of zeros is 0.7 off
-    assert (w.mean(0) - g.w_avg).abs().max() < 0.1
+    # in units of each coordinate's spread, so that the check does not depend on the scale of w: the sampling error of a
+    # 4,000-draw mean is 1/63 of it; measured at most 0.06 (generator of step 19,697) and 0.04 (step 54,768)
+    off = (w.mean(0) - g.w_avg).abs() / w.std(0)
+    assert off.max() < 0.1
+    assert (w.mean(0).abs() / w.std(0)).max() > 0.5  # a w_avg of zeros would be this far off
 
 
 def test_truncation_trades_variety_for_typicality(g):
