@@ -107,6 +107,10 @@ class Trainer:
         """The nets and optimisers a checkpoint holds, by key."""
         return {"g": self.g, "f": self.f, "d_a": self.d_a, "d_b": self.d_b, "opt_g": self.opt_g, "opt_d": self.opt_d}
 
+    def load_pools(self, ckpt: dict) -> None:
+        """The image pools of past fakes that ``ckpt`` saved."""
+        self.pool_a, self.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
+
     def channels_last(self) -> None:
         """Channels-last memory format for the four nets and their inputs."""
         self.memory_format = torch.channels_last
@@ -166,7 +170,7 @@ def init_from(trainer: Trainer, ckpt: dict) -> None:
             raise SystemExit(f"--init: generator keys differ beyond the colour layers: {missing + unexpected}")
     for key in ("d_a", "d_b", "opt_d"):
         trainer.modules()[key].load_state_dict(ckpt[key])
-    trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
+    trainer.load_pools(ckpt)
 
 
 def schedule_text(history: list[list]) -> str:
@@ -214,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         ckpt = load_checkpoint(ckpt_path)
         for key, module in trainer.modules().items():
             module.load_state_dict(ckpt[key])
-        trainer.pool_a, trainer.pool_b = ImagePool(list(ckpt["pool_a"])), ImagePool(list(ckpt["pool_b"]))
+        trainer.load_pools(ckpt)
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
         history = [list(leg) for leg in ckpt.get("history", [])]
