@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from generative.ui import atomic_cache, cyclegan, faces, gan2d, gmm, links, pixelcnn, sr, vae
+from generative.ui import atomic_cache, cyclegan, event_stream, faces, gan2d, gmm, links, pixelcnn, sr, vae
 
 atomic_cache.install()
 
@@ -58,4 +58,4 @@ def queued(demo: gr.Blocks) -> gr.Blocks:
 
 def launch_options() -> dict:
     """Keyword arguments for ``demo.launch`` that every launcher (app, tests, benchmarks) shares."""
-    return {"theme": THEME, "css": CSS, "max_file_size": MAX_FILE_SIZE}
+    return {"theme": THEME, "css": CSS, "head": event_stream.HEAD, "max_file_size": MAX_FILE_SIZE}
