@@ -177,7 +177,7 @@ def test_vae_slider_changes_the_digit_and_a_drawing_is_encoded(browser, app_url)
     page = _open(browser, app_url)
     page.get_by_role("tab", name="VAE latent slider").click()
     decoded = page.locator("#vae-decoded img")
-    expect(decoded).to_be_visible(timeout=30_000)  # a first visit on 2 cores still busy starting the app's models
+    expect(decoded).to_be_visible(timeout=15_000)
     before = decoded.get_attribute("src")
     slider = page.locator("#vae-z1 input[type=range]")
     box = slider.bounding_box()
@@ -230,7 +230,7 @@ def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
 
     page = _open(browser, app_url)
     page.get_by_role("tab", name="VAE latent slider").click()
-    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
     page.get_by_role("tab", name="Upload").click()
     page.locator("#vae-upload input[type=file]").set_input_files(EXAMPLES[0])
     expect(page.locator("#vae-upload img")).to_be_visible(timeout=15_000)
@@ -242,7 +242,7 @@ def test_vae_upload_an_image_and_a_corrupt_file(browser, app_url, tmp_path):
 
     page = _open(browser, app_url)  # a fresh visit: upload a broken file
     page.get_by_role("tab", name="VAE latent slider").click()
-    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#vae-decoded img")).to_be_visible(timeout=15_000)
     page.get_by_role("tab", name="Upload").click()
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really an image")
