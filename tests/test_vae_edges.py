@@ -61,3 +61,15 @@ def test_a_bad_sampling_seed_gets_a_message(seed):
         tab.prior_samples(TRAINED[0], seed)
     with pytest.raises(gr.Error, match="seed must be a whole number"):
         tab.encode(tab.VaeSession(), TRAINED[0], None, tab.EXAMPLES[0], seed)
+
+
+def test_the_tab_opens_on_the_digit_at_z_0_and_the_map_without_waiting_for_an_event():
+    """The page holds the first model's digit at z = 0 and its latent map from the start: the tab shows them even
+    where its first visit's result is slow or lost, and they are what that first visit draws."""
+    demo = build_demo()
+    blocks = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
+    first = TRAINED[0]
+    digit = tab.decode_sliders(tab.VaeSession(), first, *[0.0] * tab.N_SLIDERS)
+    shown = load_rgb(blocks["vae-decoded"].value["path"])
+    assert shown.shape[:2] == digit.shape and abs(shown[..., 0].astype(int) - digit).mean() < 1
+    assert load_rgb(blocks["vae-map"].value["path"]).shape[:2] == tab.latent_map(first, (0.0, 0.0)).shape[:2]

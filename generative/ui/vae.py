@@ -140,6 +140,14 @@ def open_latent(name: str, seed: int, *values: object) -> tuple:
             *(gr.Slider(value=v, visible=i < d) for i, v in enumerate(z)), *class_choices(name))
 
 
+@torch.no_grad()
+def opening_view(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The digit at z = 0 and the latent map of model ``name``, drawn on the CPU as the app is built: the tab shows
+    them from the start, whether or not its first visit's result reaches the page."""
+    model = _model(name, "cpu")
+    return _show(model.decode(torch.zeros(1, model.latent_dim))), latent_map(name, (0.0, 0.0))
+
+
 def link_state(values: dict, session: VaeSession) -> str:
     """Copy link: only the model's own latent dimensions; a note when the 32-D model's other dimensions are set."""
     d = read_manifest()[values["model"]]["config"]["latent_dim"]
@@ -292,7 +300,7 @@ def manifold(session: VaeSession, name: str, *sliders: float) -> np.ndarray:
 
 
 def build(tab: gr.Tab) -> None:
-    """Lay out the tab; its model loads when the tab is first opened."""
+    """Lay out the tab, opening on the first model's digit at z = 0 and its latent map."""
     trained = [name for name in MODELS if models.trained(name)]
     if not trained:
         models.not_trained("a VAE trained here (`python -m generative.train.vae --model vae-mnist-2d`)")
@@ -300,6 +308,7 @@ def build(tab: gr.Tab) -> None:
     gr.Markdown(INTRO)
     session = gr.State(VaeSession())
     first = trained[0]
+    digit, latent_view = opening_view(first)
     with gr.Row():
         model_dd = gr.Dropdown(trained, value=first, label="Model", scale=2,
                                info="2-D models draw a full map; the 32-D model reconstructs far better")
@@ -311,10 +320,10 @@ def build(tab: gr.Tab) -> None:
             sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z{i + 1}",
                                  visible=i < 2, elem_id=f"vae-z{i + 1}") for i in range(N_SLIDERS)]
             rest_btn = gr.Button("Resample the other dimensions", visible=False, size="sm")
-            decoded = gr.Image(label="Decoded digit", interactive=False, format="png", height=240,
+            decoded = gr.Image(digit, label="Decoded digit", interactive=False, format="png", height=240,
                                elem_id="vae-decoded", elem_classes=["pixelated"])
         with gr.Column(scale=1, min_width=300):
-            latent = gr.Image(label="Latent map: μ of 5,000 test images by class, dims z₁ and z₂ (click to decode)",
+            latent = gr.Image(latent_view, label="Latent map: μ of 5,000 test images by class, dims z₁ and z₂ (click to decode)",
                               interactive=False, format="png", elem_id="vae-map")
     gr.Markdown("### Encode your own digit")
     with gr.Row():
