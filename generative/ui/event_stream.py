@@ -7,9 +7,12 @@ the server's close and the client reading it is never shown: its result waits on
 one opens. A visitor sees a tab that stays empty, or a button that does nothing, when they click just as an earlier
 event finishes (a first tab opened while the page's first example is still arriving, on a busy machine).
 
-:data:`HEAD` wraps ``fetch`` for that stream only: it keeps ``close_stream`` from the client and reconnects, so the
-page keeps one stream open (the server's heartbeats keep it alive) and every result arrives. Any other end of the
-stream (the server stopped, the page aborted it, the session is gone) reaches the client as before.
+:data:`HEAD` wraps ``fetch`` for that stream and for the event submissions (``/queue/join``). When the server
+closes the stream while an event the page submitted is unfinished, or another is submitted within a second, the
+script keeps ``close_stream`` from the client and reconnects, so that result arrives on the stream the client still
+reads. Otherwise it passes the close on, and the client opens a new stream with its next event, as before: an idle
+page holds no stream, and clicks were no slower with it in paired runs. Any other end of the stream (the server stopped, the
+page aborted it, the session is gone) reaches the client unchanged.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ HEAD = """<script>
 (() => {
   const originalFetch = window.fetch.bind(window);
   const encoder = new TextEncoder();
-  const isClose = (block) => block.split("\\n").some((line) => {
-    if (!line.startsWith("data:")) return false;
-    try { return JSON.parse(line.slice(5)).msg === "close_stream"; } catch { return false; }
+  const GRACE_MS = 1000;
+  const joined = new Set(), finished = new Set();
+  let joinSeen = null;
+  const messages = (block) => block.split("\\n").filter((line) => line.startsWith("data:")).map((line) => {
+    try { return JSON.parse(line.slice(5)); } catch { return {}; }
   });
-  const isEventStream = (resource, init) => {
-    const method = init?.method ?? (resource instanceof Request ? resource.method : "GET");
-    const url = resource instanceof Request ? resource.url : String(resource);
-    return method.toUpperCase() === "GET" && new URL(url, location.href).pathname.endsWith("/queue/data");
-  };
+  const pathOf = (resource) => new URL(resource instanceof Request ? resource.url : String(resource), location.href).pathname;
+  const methodOf = (resource, init) => (init?.method ?? (resource instanceof Request ? resource.method : "GET")).toUpperCase();
+  const nextJoin = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(() => { joinSeen = null; resolve(false); }, ms);
+    joinSeen = () => { clearTimeout(timer); joinSeen = null; resolve(true); };
+  });
   function kept(request, first) {
     const decoder = new TextDecoder();
     let reader = first.body.getReader();
@@ -42,11 +48,17 @@ HEAD = """<script>
               for (let cut = text.indexOf("\\n\\n"); cut >= 0; cut = text.indexOf("\\n\\n")) {
                 const block = text.slice(0, cut + 2);
                 text = text.slice(cut + 2);
-                if (isClose(block)) closed = true; else controller.enqueue(encoder.encode(block));
+                const parsed = messages(block);
+                parsed.filter((m) => m.msg === "process_completed" && m.event_id).forEach(({ event_id: id }) => {
+                  if (!joined.delete(id)) finished.add(id);  // finished before its join answer reached the page
+                });
+                if (parsed.some((m) => m.msg === "close_stream")) closed = true;
+                else controller.enqueue(encoder.encode(block));
               }
             }
-            if (!closed) {
-              if (text) controller.enqueue(encoder.encode(text));
+            if (!closed || !(joined.size > 0 || await nextJoin(GRACE_MS))) {
+              if (closed) controller.enqueue(encoder.encode('data: {"msg":"close_stream","event_id":null}\\n\\n'));
+              else if (text) controller.enqueue(encoder.encode(text));
               controller.close();
               return;
             }
@@ -66,7 +78,17 @@ HEAD = """<script>
     });
   }
   window.fetch = async (resource, init) => {
-    if (!isEventStream(resource, init)) return originalFetch(resource, init);
+    const path = pathOf(resource), method = methodOf(resource, init);
+    if (method === "POST" && path.endsWith("/queue/join")) {
+      const response = await originalFetch(resource, init);
+      try {
+        const id = (await response.clone().json()).event_id;
+        if (id && !finished.delete(id)) joined.add(id);
+        if (id) joinSeen?.();
+      } catch {}
+      return response;
+    }
+    if (method !== "GET" || !path.endsWith("/queue/data")) return originalFetch(resource, init);
     const request = new Request(resource, init);
     const first = await originalFetch(request.clone());
     if (!first.ok || !first.body) return first;
