@@ -11,8 +11,8 @@ event finishes (a first tab opened while the page's first example is still arriv
 closes the stream while an event the page submitted is unfinished, or another is submitted within a second, the
 script keeps ``close_stream`` from the client and reconnects, so that result arrives on the stream the client still
 reads. Otherwise it passes the close on, and the client opens a new stream with its next event, as before: an idle
-page holds no stream, and clicks were no slower with it in paired runs. Any other end of the stream (the server stopped, the
-page aborted it, the session is gone) reaches the client unchanged.
+page holds no stream, and clicks were no slower with it in paired runs. Any other end of the stream (the server
+stopped, the page aborted it, the session is gone) reaches the client unchanged.
 """
 
 from __future__ import annotations
@@ -95,6 +95,5 @@ HEAD = """<script>
     return new Response(kept(request, first), { status: first.status, statusText: first.statusText,
                                                  headers: first.headers });
   };
-  window.__keptEventStream = true;
 })();
 </script>"""
