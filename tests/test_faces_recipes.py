@@ -173,6 +173,54 @@ def test_a_step_applies_the_recipes_ema_decay():
         torch.testing.assert_close(p_ema, 0.995 * old + 0.005 * p)
 
 
+
+def test_the_slow_ema_runs_beside_the_fast_one_and_starts_as_it_when_resumed(tmp_path):
+    """sg2-slow resumes an sg2-late checkpoint with its slow EMA starting at the fast one; each EMA then moves by
+    its own decay, and a checkpoint of sg2-slow brings the slow EMA back exactly."""
+    path = tmp_path / "faces.pt"
+    torch.manual_seed(0)
+    late = Trainer(RECIPES["sg2-late"])
+    late.step(_images(4), torch.Generator().manual_seed(1))
+    assert set(late.averages()) == {"fast"} and "g_slow" not in late.modules()
+    checkpoint(late, "sg2-late", path)
+    slow = Trainer(RECIPES["sg2-slow"])
+    resume(slow, path, "sg2-slow")
+    assert all(torch.equal(a, b) for a, b in zip(slow.g_slow.parameters(), late.g_ema.parameters()))
+    fast_before = [p.clone() for p in slow.g_ema.parameters()]
+    slow_before = [p.clone() for p in slow.g_slow.parameters()]
+    slow.step(_images(4, 2), torch.Generator().manual_seed(3))
+    for old_fast, old_slow, p_fast, p_slow, p in zip(fast_before, slow_before, slow.g_ema.parameters(),
+                                                      slow.g_slow.parameters(), slow.g.parameters()):
+        torch.testing.assert_close(p_fast, 0.999 * old_fast + 0.001 * p)
+        torch.testing.assert_close(p_slow, 0.9998 * old_slow + 0.0002 * p)
+    assert not all(torch.equal(a, b) for a, b in zip(slow.g_slow.parameters(), slow.g_ema.parameters()))
+    checkpoint(slow, "sg2-slow", path)
+    again = Trainer(RECIPES["sg2-slow"])
+    resume(again, path, "sg2-slow")
+    assert all(torch.equal(a, b) for a, b in zip(again.g_slow.parameters(), slow.g_slow.parameters()))
+
+
+def test_export_writes_the_chosen_ema_or_says_the_recipe_has_none(tmp_path):
+    import argparse
+
+    from generative.train.faces import export
+    from generative.weights import load_model
+
+    torch.manual_seed(0)
+    trainer = Trainer(RECIPES["sg2-slow"])
+    trainer.step(_images(4), torch.Generator().manual_seed(1))
+    faces = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
+    for ema, source in (("fast", trainer.g_ema), ("slow", trainer.g_slow)):
+        args = argparse.Namespace(ema=ema, recipe="sg2-slow", name="trial", weights=tmp_path / ema)
+        export(trainer, args, faces)
+        g = load_model("faces-gan", torch.device("cpu"), tmp_path / ema)
+        assert all(torch.equal(a, b) for a, b in zip(g.parameters(), source.parameters()))
+        command = generative.weights.read_manifest(tmp_path / ema)["faces-gan"]["command"]
+        assert command.endswith("--name trial --ema slow") == (ema == "slow")
+    args = argparse.Namespace(ema="slow", recipe="sg2-late", name="trial", weights=tmp_path / "late")
+    with pytest.raises(SystemExit, match="keeps no slow EMA"):
+        export(Trainer(RECIPES["sg2-late"]), args, faces)
+
 def test_losses():
     zero = torch.zeros(3)
     d_hinge, g_hinge = LOSSES["hinge"]

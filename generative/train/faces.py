@@ -2,14 +2,15 @@
 
     python -m generative.train.faces --data ../shared/data --threads 1 --minutes 60
 
-Hinge loss, spectral normalisation in D, DiffAugment (colour, translation and, in the "base" recipe, cutout)
-on every image D sees, horizontal flips of the real faces, an exponential moving average of G's weights
-(the exported generator), and in the "r1" recipe a lazy R1 penalty on real images; the other recipes
-(:data:`RECIPES`) add measures against mode collapse. Checkpoints go to ``--checkpoints`` every few minutes;
-a rerun resumes there (or, without a checkpoint, from the shipped weights, which every recipe's networks
-start from with the shipped function: see :func:`warm_start`). The learning curve gets an FID row (``--fid-n``
-faces vs as many holdout faces) every ``--fid-every`` minutes and at the end. ``--export`` writes the checkpoint
-as ``weights/faces-gan*.safetensors`` (the generator with its average w for truncation) with manifest entries.
+Hinge loss, spectral normalisation in D, DiffAugment (colour, translation and, in the "base" recipe, cutout) on
+every image D sees, horizontal flips of the real faces, an exponential moving average of G's weights (the exported
+generator; "sg2-slow" keeps a second, slower one, exported with ``--ema slow``), and in the "r1" recipe a lazy R1
+penalty on real images; the other recipes (:data:`RECIPES`) add measures against mode collapse. Checkpoints go to
+``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint, from the shipped weights,
+which every recipe's networks start from with the shipped function: see :func:`warm_start`). The learning curve
+gets an FID row (``--fid-n`` faces vs as many holdout faces) every ``--fid-every`` minutes and at the end.
+``--export`` writes the checkpoint as ``weights/faces-gan*.safetensors`` (the generator with its average w for
+truncation) with manifest entries.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Recipe:
     r1_every: int = 16  # lazy regularisation (StyleGAN2): the penalty every this many steps, scaled up
     loss: str = "hinge"  # or "logistic": the non-saturating loss of StyleGAN
     ema_decay: float = 0.999  # G's EMA; half-life ln 2 / (1 - decay) steps: 690 at 0.999, 140 at 0.995
+    slow_ema_decay: float = 0.0  # a second, slower EMA of G kept beside the first and scored with it (0: none)
     mapping_blocks: int = 0  # residual MLP blocks z -> w in G (generative.faces.MappingBlock)
     minibatch_std: bool = False  # minibatch standard deviation feature map before D's last conv
     spectral_norm: bool = True  # spectral normalisation of D's layers
@@ -78,6 +80,8 @@ RECIPES = {
 # sg2's late phase, to resume an sg2 run with: half the learning rates and G's EMA over 5x more steps (half-life 690),
 # against the step-to-step swing of the EMA generator's FID (±3 between checkpoints of the long run)
 RECIPES["sg2-late"] = replace(RECIPES["sg2"], lr_g=1e-4, lr_d=1e-4, ema_decay=0.999)
+# sg2-late with a second EMA of half-life 3,466 steps beside the first: does a longer average beat that swing?
+RECIPES["sg2-slow"] = replace(RECIPES["sg2-late"], slow_ema_decay=0.9998)
 LOSSES = {  # (D's loss on its logits for real and fake, G's loss on D's logits for fake)
     "hinge": (lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(), lambda fake: -fake.mean()),
     "logistic": (lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(), lambda fake: F.softplus(-fake).mean()),
@@ -125,16 +129,22 @@ class Trainer:
     def __post_init__(self) -> None:
         self.g, self.d = Generator(**self.recipe.config_g), Discriminator(**self.recipe.config_d)
         self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
+        self.g_slow = copy.deepcopy(self.g_ema) if self.recipe.slow_ema_decay else None
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.recipe.lr_g, betas=(0.0, self.recipe.beta2))
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.recipe.lr_d, betas=(0.0, self.recipe.beta2))
 
     def modules(self) -> dict:
         """Everything a checkpoint holds, by key."""
-        return {"g": self.g, "d": self.d, "g_ema": self.g_ema, "opt_g": self.opt_g, "opt_d": self.opt_d}
+        slow = {"g_slow": self.g_slow} if self.g_slow is not None else {}
+        return {"g": self.g, "d": self.d, "g_ema": self.g_ema, **slow, "opt_g": self.opt_g, "opt_d": self.opt_d}
+
+    def averages(self) -> dict[str, Generator]:
+        """The EMA generators by name: "fast" (``ema_decay``) and, if the recipe keeps one, "slow"."""
+        return {"fast": self.g_ema, **({"slow": self.g_slow} if self.g_slow is not None else {})}
 
     def channels_last(self) -> None:
         """Channels-last memory format for both nets (faster convolutions on the CPU)."""
-        for net in (self.g, self.d, self.g_ema):
+        for net in (self.g, self.d, *self.averages().values()):
             net.to(memory_format=torch.channels_last)
 
     def step(self, real: torch.Tensor, gen: torch.Generator) -> list[float]:
@@ -158,6 +168,8 @@ class Trainer:
         g_loss.backward()
         self.opt_g.step()
         ema_update(self.g_ema, self.g, r.ema_decay)
+        if self.g_slow is not None:
+            ema_update(self.g_slow, self.g, r.slow_ema_decay)
         self.step_count += 1
         return [float(d_loss.detach()), float(g_loss.detach()), float(d_real.detach().mean()),
                 float(d_fake.detach().mean())]
@@ -225,7 +237,8 @@ def warm_start(trainer: Trainer) -> None:
     except WeightsError as exc:
         raise WeightsError(f"this recipe cannot start from the shipped face GAN (`{shipped['command']}`): {exc}; "
                            "start it with --from-scratch") from None
-    trainer.g_ema.load_state_dict(trainer.g.state_dict())
+    for average in trainer.averages().values():
+        average.load_state_dict(trainer.g.state_dict())
     trainer.step_count = int(shipped["trained_steps"])
     trainer.origin = f"the shipped weights after step {trainer.step_count} (`{shipped['command']}`)"
 
@@ -246,7 +259,7 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = 
             raise SystemExit(f"{ckpt_path} holds recipe {ckpt['recipe']!r}, whose networks differ from {recipe!r}'s: "
                              "pick another --name (or the same recipe)")
         for key, module in trainer.modules().items():
-            module.load_state_dict(ckpt[key])
+            module.load_state_dict(ckpt[key] if key != "g_slow" else ckpt.get(key, ckpt["g_ema"]))  # slow starts as fast
         for opt, lr in ((trainer.opt_g, trainer.recipe.lr_g), (trainer.opt_d, trainer.recipe.lr_d)):
             for group in opt.param_groups:  # the recipe's rates, not those saved with the optimiser's state
                 group["lr"] = lr
@@ -275,6 +288,8 @@ def main(argv: list[str] | None = None) -> None:
                      help="folder the --export weights and manifest entries go to (default: the shipped weights/)")
     cli.add_argument("--fid-n", type=int, default=1000,
                      help="faces per FID measurement (0: no FID; 1000 as in bench.faces)")
+    cli.add_argument("--ema", choices=["fast", "slow"], default="fast",
+                     help="which EMA generator --export writes (slow: recipes with slow_ema_decay)")
     args = cli.parse_args(argv)
     cache = start_run(args)
     trainer = Trainer(RECIPES[args.recipe])
@@ -312,9 +327,9 @@ def main(argv: list[str] | None = None) -> None:
         export(trainer, args, load_faces(args.data, cache)[:LONE_SPREAD_FACES])
 
 
-def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: Path) -> float:
-    """FID, recall and coverage of ``args.fid_n`` faces from the EMA generator (ψ = 1, seeds 0..n-1) against as
-    many holdout faces, written as a row of the learning curve."""
+def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: Path) -> None:
+    """FID, recall and coverage of ``args.fid_n`` faces from each EMA generator (ψ = 1, seeds 0..n-1) against as
+    many holdout faces, written as rows of the learning curve (the slow EMA's recipe column says so)."""
     from bench.faces import variety
     from bench.inception import features, fid
 
@@ -323,19 +338,24 @@ def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: 
     if not holdout_path.exists():
         np.save(holdout_path, features(np.load(Path(args.data) / "faces" / "faces_64_holdout.npy")[:n]))
     holdout = np.load(holdout_path)
-    g = copy.deepcopy(trainer.g_ema).to(memory_format=torch.contiguous_format)
-    generated = features(np.concatenate([g.generate(list(range(s, min(n, s + 100)))) for s in range(0, n, 100)]))
-    score, spread = fid(generated, holdout), variety(holdout, generated)
-    append_row(curve, [trainer.step_count, "", "", "", "", "", args.recipe, f"{score:.2f}", n, spread["recall"],
-                       spread["coverage"]])
-    print(f"FID (N = {n}) {score:.2f}, recall {spread['recall']:.3f}, coverage {spread['coverage']:.3f}", flush=True)
-    return score
+    for name, average in trainer.averages().items():
+        g = copy.deepcopy(average).to(memory_format=torch.contiguous_format)
+        generated = features(np.concatenate([g.generate(list(range(s, min(n, s + 100)))) for s in range(0, n, 100)]))
+        score, spread = fid(generated, holdout), variety(holdout, generated)
+        label = args.recipe if name == "fast" else f"{args.recipe} ({name} EMA)"
+        append_row(curve, [trainer.step_count, "", "", "", "", "", label, f"{score:.2f}", n, spread["recall"],
+                           spread["coverage"]])
+        print(f"FID (N = {n}, {name} EMA) {score:.2f}, recall {spread['recall']:.3f}, "
+              f"coverage {spread['coverage']:.3f}", flush=True)
 
 
 def export(trainer: Trainer, args: argparse.Namespace, real_faces: np.ndarray) -> None:
     """Write ``weights/faces-gan*.safetensors`` (G with its average w; D with the spread a lone image gets in its
     minibatch-std layer, measured on ``real_faces``) and their manifest entries."""
-    g = copy.deepcopy(trainer.g_ema).to(memory_format=torch.contiguous_format)
+    averages = trainer.averages()
+    if args.ema not in averages:
+        raise SystemExit(f"recipe {args.recipe!r} keeps no {args.ema} EMA: export --ema fast")
+    g = copy.deepcopy(averages[args.ema]).to(memory_format=torch.contiguous_format)
     g.estimate_w_avg()
     d = copy.deepcopy(trainer.d).to(memory_format=torch.contiguous_format).eval()
     config_d = dict(trainer.recipe.config_d)
@@ -343,7 +363,7 @@ def export(trainer: Trainer, args: argparse.Namespace, real_faces: np.ndarray) -
         config_d["lone_spread"] = round(d.real_group_spread(real_faces), 5)
     common = {"data": "CelebA aligned, first 9,000 images (faces/train_src), 64 x 64 crop, flips",
               "command": f"python -m generative.train.faces --data ../shared/data --recipe {args.recipe} "
-                         f"--name {args.name}",
+                         f"--name {args.name}" + (" --ema slow" if args.ema == "slow" else ""),
               "started_from": trainer.origin, "trained_steps": trainer.step_count}
     args.weights.mkdir(parents=True, exist_ok=True)
     save_model("faces-gan", g, {"builder": "generative.faces:Generator", "config": trainer.recipe.config_g, **common},
