@@ -5,7 +5,8 @@
 Starts ``python app.py`` in a subprocess (cold start = until the first page answers), then calls each tab's main
 action with gradio_client: the first call (which loads the tab's model) and ``--repeats`` more, each timed two
 ways. First as gradio_client's ``predict`` waits with its defaults: it downloads the output files one after
-another, each over a new connection (its setup costs the client 20–30 ms; ``file_fetch_ms`` in the JSON). Then
+another, each through a new HTTP client whose TLS context (the certificate store, loaded even for an http://
+address) costs the client about 20 ms (``file_fetch_ms`` in the JSON). Then
 the call alone, followed by its output files fetched one after another over one kept-alive connection, as a
 browser keeps its connection (the app's own time). Also the server process's CPU time per call (all its threads),
 which other processes on the machine do not inflate. ``--before COMMIT`` also serves that commit of the app
@@ -65,12 +66,15 @@ def _timed(app: Served, action: Action) -> tuple[float, float, float, int]:
 
 def file_fetch_ms(app: Served, action: Action, repeats: int = 10) -> dict:
     """Median milliseconds to fetch one output file of ``action``: over a new connection each time (as
-    gradio_client downloads), and over the kept-alive one."""
+    gradio_client downloads), and over the kept-alive one; and to build the TLS context that each new HTTP
+    client builds first (gradio_client's ``httpx.stream`` per file), which needs no server at all."""
     url = output_urls(app.lean.predict(*action.arguments(), api_name=action.api_name))[0]
     new = timings(lambda: httpx.get(url).raise_for_status(), repeats)
     kept = timings(lambda: app.files.get(url).raise_for_status(), repeats)
+    tls = timings(httpx.create_ssl_context, repeats)
     return {"file": action.api_name, "new_connection": round(1000 * statistics.median(new), 1),
-            "kept_alive_connection": round(1000 * statistics.median(kept), 1)}
+            "kept_alive_connection": round(1000 * statistics.median(kept), 1),
+            "tls_context": round(1000 * statistics.median(tls), 1)}
 
 
 def measure(apps: dict[str, Served], repeats: int) -> dict[str, list[dict]]:
@@ -126,7 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
         _print(f"before ({args.before})", apps["before"][1], rows["before"])
     _print("now", apps["after"][1], rows["after"])
     print(f"one output file of {fetch['file']}: {fetch['new_connection']:.1f} ms over a new connection, "
-          f"{fetch['kept_alive_connection']:.1f} ms over a kept-alive one")
+          f"{fetch['kept_alive_connection']:.1f} ms over a kept-alive one; a new client's TLS context "
+          f"{fetch['tls_context']:.1f} ms")
     print(f"load average (1, 5, 15 min) at the start {load_before}, at the end {result['load_average_1_5_15']['end']}")
     write("latency", result)
     return result

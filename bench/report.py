@@ -111,12 +111,14 @@ def latency(r: dict) -> list[str]:
         return [*lines, "", *_table(["tab", "endpoint", "first call", "median", "p90", "output files",
                                      "median, outputs over one connection", "server CPU"], rows), "",
                 "The median and p90 are gradio_client's `predict` with its defaults: it downloads the output files "
-                "one after another, each over a new connection whose setup costs the client 20–30 ms. "
+                "one after another, each through a new HTTP client (a new connection). "
                 "\"Outputs over one connection\": the same call without those downloads, followed by the output "
                 "files fetched one after another over one kept-alive connection, as a browser keeps its connection: "
                 "the app's own time. Server CPU: the app process's CPU time per call. "
                 f"One output file of `{fetch['file']}` in the same run: {fetch['new_connection']} ms over a new "
-                f"connection, {fetch['kept_alive_connection']} ms over a kept-alive one."]
+                f"connection, {fetch['kept_alive_connection']} ms over a kept-alive one; of the first, "
+                f"{fetch['tls_context']} ms is the new client building its TLS context (loading the certificate "
+                "store, even for an http:// address) before it connects: the client's cost, not the app's."]
     old = {a["tab"]: a for a in before["actions"]}
     load = r.get("load_average_1_5_15", {})
     lines[0] += (f" Before/after: commit `{before['commit']}` served beside the present app, calls alternating between "
