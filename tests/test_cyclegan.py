@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from safetensors.torch import load_file
 
 import generative
 from generative.convert_cyclegan import main as convert_main
@@ -559,3 +560,26 @@ def test_without_colour_layers_a_generator_cannot_see_the_photos_overall_colour(
         for film in coloured.film.values():
             torch.nn.init.normal_(film.linear.weight, std=0.5)
         assert (coloured(x) - coloured(warmer)).abs().mean() > 0.01  # trained colour layers see it
+
+
+@trained
+def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tmp_path, monkeypatch):
+    """A machine without the run's checkpoint continues from the shipped generators, also in the colour form
+    (its colour layers start at zero: the shipped function), at the shipped step count."""
+    from generative.train import cyclegan as train
+
+    for folder in ("trainA", "trainB"):
+        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
+        Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(tmp_path / "data" / "horse2zebra" / folder / "0.jpg")
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    shipped = generative.weights.read_manifest()[NAMES[0]]
+    config = shipped["config"]
+    train.main(["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
+                "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32",
+                "--colour", "--minutes", "0"])
+    ckpt = load_checkpoint(tmp_path / "cache" / f"{train.run_name({**config, 'colour': True})}.pt")
+    assert ckpt["step"] == shipped["trained_steps"]
+    state = load_file(generative.weights.WEIGHTS_DIR / f"{NAMES[0]}.safetensors")
+    state = {key.removeprefix("net."): value for key, value in state.items()}
+    assert all(torch.equal(ckpt["g"][key], value) for key, value in state.items())
+    assert not any(value.any() for key, value in ckpt["g"].items() if key.startswith("film.") and key.endswith("weight"))

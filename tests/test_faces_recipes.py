@@ -255,6 +255,21 @@ def test_steps_are_deterministic_and_train_both_nets(recipe):
     assert runs[0] == runs[1]
 
 
+def test_a_step_of_d_alone_leaves_the_generators_and_the_step_count_as_they_are():
+    torch.manual_seed(0)
+    trainer = Trainer(RECIPES["sg2-slow"])
+    before = {name: p.clone() for name, p in _parameters(trainer)}
+    averages = [p.clone() for g in trainer.averages().values() for p in g.parameters()]
+    gen = torch.Generator().manual_seed(1)
+    rows = [trainer.d_step(_images(8, seed), gen) for seed in range(2)]
+    assert all(len(row) == 3 and all(math.isfinite(v) for v in row) for row in rows)
+    changed = {name for name, p in _parameters(trainer) if not torch.equal(before[name], p)}
+    assert changed == {name for name in before if name.startswith("d.")}
+    assert all(torch.equal(a, p) for a, p in zip(averages, (p for g in trainer.averages().values() for p in g.parameters())))
+    assert (trainer.step_count, trainer.d_only_steps) == (0, 2)
+    assert not trainer.opt_g.state_dict()["state"]
+
+
 def test_resume_continues_exactly_and_refuses_other_networks(tmp_path):
     path = tmp_path / "faces.pt"
     torch.manual_seed(0)
@@ -304,9 +319,10 @@ def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, mo
     common = ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "ckpt"), "--threads", "1",
               "--recipe", "sg2", "--name", "trial", "--batch", "4", "--fid-n", "0", "--weights", str(tmp_path / "w")]
     start = train.read_manifest()["faces-gan"]["trained_steps"] if SHIPPED else 0  # a run starts from the shipped
-    train.main([*common, "--steps", str(start + 2)])
+    train.main([*common, "--steps", str(start + 2), "--d-warmup", "3"])
     first = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert first["step"] == start + 2
+    assert ("then 3 steps of D alone" in first["origin"]) == SHIPPED  # only a start from the shipped weights
     train.main([*common, "--steps", str(start + 3)])
     again = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert (again["step"], again["origin"]) == (first["step"] + 1, first["origin"])

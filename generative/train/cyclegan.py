@@ -228,11 +228,15 @@ def main(argv: list[str] | None = None) -> None:
         step = int(ckpt["step"])
         history = [list(leg) for leg in ckpt.get("history", [])]
         print(f"starting from {args.init} after step {step}")
-    elif set(NAMES) <= set(shipped) and run_name(shipped[NAMES[0]]["config"]) == name:
-        # No checkpoint on this machine: continue from the shipped generators (fresh discriminators).
+    elif set(NAMES) <= set(shipped) and run_name({**shipped[NAMES[0]]["config"], "colour": args.colour}) == name:
+        # No checkpoint on this machine: continue from the shipped generators (fresh discriminators); a --colour
+        # run from shipped generators without colour layers starts those at zero (the shipped function).
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
             state = load_file(WEIGHTS_DIR / f"{model}.safetensors")
-            net.load_state_dict({k.removeprefix("net."): v for k, v in state.items()})
+            missing, unexpected = net.load_state_dict({k.removeprefix("net."): v for k, v in state.items()},
+                                                      strict=False)
+            if unexpected or any(not k.startswith("film.") for k in missing):
+                raise SystemExit(f"{model}: generator keys differ beyond the colour layers: {missing + unexpected}")
         step = int(shipped[NAMES[0]]["trained_steps"])
         print(f"no checkpoint: continuing from the shipped generators after step {step}")
     elif args.export:

@@ -123,6 +123,7 @@ class Trainer:
     recipe: Recipe
     step_count: int = 0
     origin: str = "random initialisation"  # where the run started, for the manifest
+    d_only_steps: int = 0  # steps of D alone (d_step)
     g: Generator = field(init=False)
     d: Discriminator = field(init=False)
 
@@ -150,20 +151,9 @@ class Trainer:
     def step(self, real: torch.Tensor, gen: torch.Generator) -> list[float]:
         """One D step and one G step on ``real`` (N, 3, 64, 64) in [-1, 1]; returns the losses and D's outputs."""
         r = self.recipe
-        z = torch.randn(len(real), self.g.z_dim, generator=gen)
-        fake = self.g(z)
-        penalise = r.r1_gamma > 0 and self.step_count % r.r1_every == 0
-        real = real.detach().requires_grad_(penalise)
-        d_real, d_fake = self.d(diff_augment(real, gen, r.cutout)), self.d(diff_augment(fake.detach(), gen, r.cutout))
-        loss_d, loss_g = LOSSES[r.loss]
-        d_loss = loss_d(d_real, d_fake)
-        if penalise:
-            (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-            d_loss = d_loss + r.r1_every * r.r1_gamma / 2 * grad.square().sum((1, 2, 3)).mean()
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
-        g_loss = loss_g(self.d(diff_augment(fake, gen, r.cutout)))
+        fake = self.g(torch.randn(len(real), self.g.z_dim, generator=gen))
+        d_loss, d_real, d_fake = self._d_step(real, fake, gen, self.step_count)
+        g_loss = LOSSES[r.loss][1](self.d(diff_augment(fake, gen, r.cutout)))
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
@@ -173,6 +163,30 @@ class Trainer:
         self.step_count += 1
         return [float(d_loss.detach()), float(g_loss.detach()), float(d_real.detach().mean()),
                 float(d_fake.detach().mean())]
+
+    def d_step(self, real: torch.Tensor, gen: torch.Generator) -> list[float]:
+        """A step of D alone (G, its averages and the step count stay as they are), e.g. to bring a discriminator
+        that G has moved away from up to date; returns D's loss and outputs."""
+        with torch.no_grad():
+            fake = self.g(torch.randn(len(real), self.g.z_dim, generator=gen))
+        d_loss, d_real, d_fake = self._d_step(real, fake, gen, self.d_only_steps)
+        self.d_only_steps += 1
+        return [float(d_loss.detach()), float(d_real.detach().mean()), float(d_fake.detach().mean())]
+
+    def _d_step(self, real: torch.Tensor, fake: torch.Tensor, gen: torch.Generator,
+                count: int) -> tuple[torch.Tensor, ...]:
+        r = self.recipe
+        penalise = r.r1_gamma > 0 and count % r.r1_every == 0  # lazy R1 on every r1_every-th step
+        real = real.detach().requires_grad_(penalise)
+        d_real, d_fake = self.d(diff_augment(real, gen, r.cutout)), self.d(diff_augment(fake.detach(), gen, r.cutout))
+        d_loss = LOSSES[r.loss][0](d_real, d_fake)
+        if penalise:
+            (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            d_loss = d_loss + r.r1_every * r.r1_gamma / 2 * grad.square().sum((1, 2, 3)).mean()
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        return d_loss, d_real, d_fake
 
 
 def real_batch(faces: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:
@@ -249,9 +263,9 @@ def checkpoint(trainer: Trainer, recipe: str, ckpt_path: Path) -> None:
                      "recipe": recipe, "origin": trainer.origin}, ckpt_path)
 
 
-def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = False) -> None:
+def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = False) -> bool:
     """Load the checkpoint if there is one (trained with ``recipe`` or one with the same networks), else the
-    shipped weights (:func:`warm_start`) unless ``from_scratch``, else nothing."""
+    shipped weights (:func:`warm_start`) unless ``from_scratch``, else nothing; True if it took the shipped ones."""
     if ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)
         before = RECIPES[ckpt["recipe"]]
@@ -266,12 +280,15 @@ def resume(trainer: Trainer, ckpt_path: Path, recipe: str, from_scratch: bool = 
         trainer.step_count = int(ckpt["step"])
         trainer.origin = ckpt.get("origin", trainer.origin)
         print(f"resuming after step {trainer.step_count}")
-    elif not from_scratch and {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
+        return False
+    if not from_scratch and {"faces-gan", "faces-gan-d"} <= set(read_manifest()):
         try:
             warm_start(trainer)
         except WeightsError as exc:
             raise SystemExit(f"{ckpt_path} does not exist and {exc}") from None
         print(f"no checkpoint: continuing from the shipped weights after step {trainer.step_count}")
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -288,13 +305,16 @@ def main(argv: list[str] | None = None) -> None:
                      help="folder the --export weights and manifest entries go to (default: the shipped weights/)")
     cli.add_argument("--fid-n", type=int, default=1000,
                      help="faces per FID measurement (0: no FID; 1000 as in bench.faces)")
+    cli.add_argument("--d-warmup", type=int, default=500,
+                     help="steps of D alone before training goes on from the shipped weights (whose D is older "
+                          "than their G)")
     cli.add_argument("--ema", choices=["fast", "slow"], default="fast",
                      help="which EMA generator --export writes (slow: recipes with slow_ema_decay)")
     args = cli.parse_args(argv)
     cache = start_run(args)
     trainer = Trainer(RECIPES[args.recipe])
     ckpt_path = cache / f"{args.name}.pt"
-    resume(trainer, ckpt_path, args.recipe, args.from_scratch)
+    shipped_start = resume(trainer, ckpt_path, args.recipe, args.from_scratch)
     trainer.channels_last()
 
     if not args.export:
@@ -306,6 +326,9 @@ def main(argv: list[str] | None = None) -> None:
         start = time.time()
         save_now_and_then = every(180, lambda: checkpoint(trainer, args.recipe, ckpt_path))
         fid_now_and_then = every(60 * args.fid_every, lambda: measure_fid(trainer, args, cache, curve))
+        if shipped_start and args.d_warmup > 0:
+            warm_up_discriminator(trainer, faces, args.batch, args.d_warmup, gen)
+            trainer.origin += f", then {args.d_warmup} steps of D alone"
         logs: list[list[float]] = []
         while trainer.step_count < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             logs.append(trainer.step(real_batch(faces, args.batch, gen), gen))
@@ -325,6 +348,16 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.export:
         export(trainer, args, load_faces(args.data, cache)[:LONE_SPREAD_FACES])
+
+
+def warm_up_discriminator(trainer: Trainer, faces: torch.Tensor, batch: int, steps: int,
+                          gen: torch.Generator) -> None:
+    """Train D alone for ``steps`` steps on batches of ``faces`` against the (fixed) generator."""
+    for i in range(1, steps + 1):
+        d_loss, d_real, d_fake = trainer.d_step(real_batch(faces, batch, gen), gen)
+        if i % 100 == 0 or i == steps:
+            print(f"D alone, step {i}/{steps}: d_loss {d_loss:.3f} D(real) {d_real:.2f} D(fake) {d_fake:.2f}",
+                  flush=True)
 
 
 def measure_fid(trainer: Trainer, args: argparse.Namespace, cache: Path, curve: Path) -> None:
