@@ -245,7 +245,8 @@ def test_steps_are_deterministic_and_train_both_nets(recipe):
         trainer.channels_last()
         before = {name: p.clone() for name, p in _parameters(trainer)}
         gen = torch.Generator().manual_seed(1)
-        losses = [trainer.step(_images(8, seed), gen) for seed in range(2)]  # the first step holds the R1 penalty
+        # the first step holds the R1 penalty; recipes with more D steps per G step take new batches for them
+        losses = [trainer.step(_images(8, seed), gen, lambda: _images(8, 7)) for seed in range(2)]
         runs.append(losses)
         assert all(math.isfinite(v) for row in losses for v in row)
         # every parameter learns, but D's output bias under the hinge loss: its gradient is 0 while all logits lie
@@ -268,6 +269,29 @@ def test_a_step_of_d_alone_leaves_the_generators_and_the_step_count_as_they_are(
     assert all(torch.equal(a, p) for a, p in zip(averages, (p for g in trainer.averages().values() for p in g.parameters())))
     assert (trainer.step_count, trainer.d_only_steps) == (0, 2)
     assert not trainer.opt_g.state_dict()["state"]
+
+
+def test_a_recipe_with_more_d_steps_gives_d_that_many_steps_per_g_step():
+    torch.manual_seed(0)
+    trainer = Trainer(RECIPES["sg2-restart"])
+    gen = torch.Generator().manual_seed(1)
+    batches = []
+    trainer.step(_images(8), gen, lambda: batches.append(1) or _images(8, len(batches)))
+    assert len(batches) == RECIPES["sg2-restart"].d_steps - 1 == 2
+    assert (trainer.step_count, trainer.d_only_steps) == (1, 2)
+    assert all(state["step"] == 3 for state in trainer.opt_d.state_dict()["state"].values())
+    assert all(state["step"] == 1 for state in trainer.opt_g.state_dict()["state"].values())
+    with pytest.raises(ValueError, match="more_real"):
+        trainer.step(_images(8), gen)
+
+
+def test_g_rate_ramp_sets_a_share_of_the_recipes_rate():
+    from generative.train.faces import ramp_g_rate
+
+    trainer = Trainer(RECIPES["sg2-restart"])
+    ramp_g_rate(trainer, 0.25)
+    assert [group["lr"] for group in trainer.opt_g.param_groups] == [0.25 * RECIPES["sg2-restart"].lr_g]
+    assert [group["lr"] for group in trainer.opt_d.param_groups] == [RECIPES["sg2-restart"].lr_d]
 
 
 def test_resume_continues_exactly_and_refuses_other_networks(tmp_path):
@@ -319,10 +343,13 @@ def test_a_short_run_resumes_and_exports_a_calibrated_discriminator(tmp_path, mo
     common = ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "ckpt"), "--threads", "1",
               "--recipe", "sg2", "--name", "trial", "--batch", "4", "--fid-n", "0", "--weights", str(tmp_path / "w")]
     start = train.read_manifest()["faces-gan"]["trained_steps"] if SHIPPED else 0  # a run starts from the shipped
-    train.main([*common, "--steps", str(start + 2), "--d-warmup", "3"])
+    train.main([*common, "--steps", str(start + 2), "--d-warmup", "3", "--g-ramp", "4"])
     first = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert first["step"] == start + 2
     assert ("then 3 steps of D alone" in first["origin"]) == SHIPPED  # only a start from the shipped weights
+    assert ("rising from 0 over 4 steps" in first["origin"]) == SHIPPED
+    if SHIPPED:  # two of the four ramp steps done: G's rate is at half the recipe's
+        assert first["opt_g"]["param_groups"][0]["lr"] == pytest.approx(RECIPES["sg2"].lr_g / 2)
     train.main([*common, "--steps", str(start + 3)])
     again = load_checkpoint(tmp_path / "ckpt" / "trial.pt")
     assert (again["step"], again["origin"]) == (first["step"] + 1, first["origin"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Recipe:
     mapping_blocks: int = 0  # residual MLP blocks z -> w in G (generative.faces.MappingBlock)
     minibatch_std: bool = False  # minibatch standard deviation feature map before D's last conv
     spectral_norm: bool = True  # spectral normalisation of D's layers
+    d_steps: int = 1  # D steps per G step
 
     @property
     def config_g(self) -> dict:
@@ -82,6 +84,9 @@ RECIPES = {
 RECIPES["sg2-late"] = replace(RECIPES["sg2"], lr_g=1e-4, lr_d=1e-4, ema_decay=0.999)
 # sg2-late with a second EMA of half-life 3,466 steps beside the first: does a longer average beat that swing?
 RECIPES["sg2-slow"] = replace(RECIPES["sg2-late"], slow_ema_decay=0.9998)
+# sg2-slow for a run that restarts from the shipped weights without its checkpoint's D: a new D beside a trained G
+# dies (outputs ~0 for every face) at one D step per G step; three, at D's rate of 2e-4, keep it alive
+RECIPES["sg2-restart"] = replace(RECIPES["sg2-slow"], lr_d=2e-4, d_steps=3)
 LOSSES = {  # (D's loss on its logits for real and fake, G's loss on D's logits for fake)
     "hinge": (lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(), lambda fake: -fake.mean()),
     "logistic": (lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(), lambda fake: F.softplus(-fake).mean()),
@@ -148,9 +153,15 @@ class Trainer:
         for net in (self.g, self.d, *self.averages().values()):
             net.to(memory_format=torch.channels_last)
 
-    def step(self, real: torch.Tensor, gen: torch.Generator) -> list[float]:
-        """One D step and one G step on ``real`` (N, 3, 64, 64) in [-1, 1]; returns the losses and D's outputs."""
+    def step(self, real: torch.Tensor, gen: torch.Generator,
+             more_real: Callable[[], torch.Tensor] | None = None) -> list[float]:
+        """``recipe.d_steps`` D steps (the last on ``real`` (N, 3, 64, 64) in [-1, 1], the others on new batches of
+        ``more_real``) and one G step; returns the losses and D's outputs of the last."""
         r = self.recipe
+        if r.d_steps > 1 and more_real is None:
+            raise ValueError(f"this recipe takes {r.d_steps} D steps per G step: pass more_real")
+        for _ in range(r.d_steps - 1):
+            self.d_step(more_real(), gen)
         fake = self.g(torch.randn(len(real), self.g.z_dim, generator=gen))
         d_loss, d_real, d_fake = self._d_step(real, fake, gen, self.step_count)
         g_loss = LOSSES[r.loss][1](self.d(diff_augment(fake, gen, r.cutout)))
@@ -308,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--d-warmup", type=int, default=500,
                      help="steps of D alone before training goes on from the shipped weights (whose D is older "
                           "than their G)")
+    cli.add_argument("--g-ramp", type=int, default=500,
+                     help="from the shipped weights, G's learning rate rises linearly from 0 over this many steps "
+                          "(its Adam state starts afresh)")
     cli.add_argument("--ema", choices=["fast", "slow"], default="fast",
                      help="which EMA generator --export writes (slow: recipes with slow_ema_decay)")
     args = cli.parse_args(argv)
@@ -329,9 +343,15 @@ def main(argv: list[str] | None = None) -> None:
         if shipped_start and args.d_warmup > 0:
             warm_up_discriminator(trainer, faces, args.batch, args.d_warmup, gen)
             trainer.origin += f", then {args.d_warmup} steps of D alone"
+        if shipped_start and args.g_ramp > 0:
+            trainer.origin += f", G's learning rate rising from 0 over {args.g_ramp} steps"
+        first_step = trainer.step_count
         logs: list[list[float]] = []
         while trainer.step_count < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
-            logs.append(trainer.step(real_batch(faces, args.batch, gen), gen))
+            if shipped_start and args.g_ramp > 0:
+                ramp_g_rate(trainer, min(1.0, (trainer.step_count - first_step + 1) / args.g_ramp))
+            logs.append(trainer.step(real_batch(faces, args.batch, gen), gen,
+                                     lambda: real_batch(faces, args.batch, gen)))
             if trainer.step_count % 100 == 0:
                 mean = np.mean(logs, axis=0)
                 logs = []
@@ -348,6 +368,12 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.export:
         export(trainer, args, load_faces(args.data, cache)[:LONE_SPREAD_FACES])
+
+
+def ramp_g_rate(trainer: Trainer, share: float) -> None:
+    """Set G's learning rate to ``share`` of the recipe's."""
+    for group in trainer.opt_g.param_groups:
+        group["lr"] = share * trainer.recipe.lr_g
 
 
 def warm_up_discriminator(trainer: Trainer, faces: torch.Tensor, batch: int, steps: int,
