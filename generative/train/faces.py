@@ -7,7 +7,8 @@ every image D sees, horizontal flips of the real faces, an exponential moving av
 generator; "sg2-slow" keeps a second, slower one, exported with ``--ema slow``), and in the "r1" recipe a lazy R1
 penalty on real images; the other recipes (:data:`RECIPES`) add measures against mode collapse. Checkpoints go to
 ``--checkpoints`` every few minutes; a rerun resumes there (or, without a checkpoint, from the shipped weights,
-which every recipe's networks start from with the shipped function: see :func:`warm_start`). The learning curve
+which every recipe's networks start from with the shipped function: see :func:`warm_start`; D then trains alone for
+``--d-warmup`` steps and G's rate rises over ``--g-ramp`` steps, and "sg2-restart" keeps the new D alive). The curve
 gets an FID row (``--fid-n`` faces vs as many holdout faces) every ``--fid-every`` minutes and at the end.
 ``--export`` writes the checkpoint as ``weights/faces-gan*.safetensors`` (the generator with its average w for
 truncation) with manifest entries.
