@@ -423,6 +423,24 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
 
 
 
+def test_a_step_of_the_discriminators_alone_leaves_the_generators_as_they_are():
+    from generative.train.cyclegan import CONFIG_G, Trainer
+
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    real_a, real_b = (torch.rand(1, 3, 48, 48, generator=gen) * 2 - 1 for _ in range(2))
+    trainer = Trainer(dict(CONFIG_G))
+    nets = {"g": trainer.g, "f": trainer.f, "d_a": trainer.d_a, "d_b": trainer.d_b}
+    before = {key: [p.detach().clone() for p in net.parameters()] for key, net in nets.items()}
+    losses = trainer.d_step(real_a, real_b)
+    assert len(losses) == 2 and np.isfinite(losses).all()
+    changed = {key for key, net in nets.items()
+               if any(not torch.equal(a, b) for a, b in zip(before[key], net.parameters()))}
+    assert changed == {"d_a", "d_b"}
+    assert not trainer.opt_g.state_dict()["state"]
+    assert len(trainer.pool_a.images) == len(trainer.pool_b.images) == 1  # the fakes it judged joined the pools
+
+
 def test_the_cycle_weight_steers_the_generators_update():
     """Same nets, same batch: a larger cycle weight moves the generators differently, and closes the cycle more."""
     from generative.train.cyclegan import CONFIG_G, Trainer
@@ -565,7 +583,8 @@ def test_without_colour_layers_a_generator_cannot_see_the_photos_overall_colour(
 @trained
 def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tmp_path, monkeypatch):
     """A machine without the run's checkpoint continues from the shipped generators, also in the colour form
-    (its colour layers start at zero: the shipped function), at the shipped step count."""
+    (its colour layers start at zero: the shipped function), at the shipped step count; the new discriminators
+    train alone first (``--d-warmup``), and the checkpoint says where the run began."""
     from generative.train import cyclegan as train
 
     for folder in ("trainA", "trainB"):
@@ -576,9 +595,11 @@ def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tm
     config = shipped["config"]
     train.main(["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
                 "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32",
-                "--colour", "--minutes", "0"])
+                "--colour", "--minutes", "0", "--d-warmup", "3"])
     ckpt = load_checkpoint(tmp_path / "cache" / f"{train.run_name({**config, 'colour': True})}.pt")
     assert ckpt["step"] == shipped["trained_steps"]
+    assert ckpt["origin"] == (f"the shipped generators after step {shipped['trained_steps']}, with new "
+                              "discriminators trained alone for 3 steps first")
     state = load_file(generative.weights.WEIGHTS_DIR / f"{NAMES[0]}.safetensors")
     state = {key.removeprefix("net."): value for key, value in state.items()}
     assert all(torch.equal(ckpt["g"][key], value) for key, value in state.items())

@@ -7,7 +7,8 @@ The CycleGAN recipe: ResNet-block generators with instance norm, 70 x 70 PatchGA
 loss, cycle loss (lambda 10) and identity loss (0.5 lambda), a pool of 50 past fakes per discriminator,
 resize to ``--load`` px then random ``--crop`` px crops with flips, Adam 2e-4 (0.5, 0.999), the learning
 rate falling linearly to 0 over the second half of ``--steps``. Checkpoints go to ``--checkpoints`` every
-3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators). A rerun with another
+3 minutes; a rerun resumes there (or, without a checkpoint, from the shipped generators, whose new
+discriminators first train alone for ``--d-warmup`` steps). A rerun with another
 ``--steps``, ``--identity`` or ``--cycle`` continues under them; each leg is kept in the checkpoint and named in the manifest.
 ``--export`` (or the end of ``--steps``) writes ``weights/cyclegan-{horse2zebra,zebra2horse}.safetensors``.
 
@@ -26,6 +27,7 @@ not only at the training size, for the cost of a ``--load`` run.
 
 from __future__ import annotations
 
+import argparse
 import random
 import time
 from dataclasses import dataclass, field
@@ -140,7 +142,21 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
-        # Discriminators: real vs a fake from the pool, halved as in the paper.
+        d_losses = self._d_update(real_a, real_b, fake_a, fake_b)
+        return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt)] + d_losses
+
+    def d_step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
+        """One step of the discriminators alone against the (fixed) generators; returns the losses D_B, D_A."""
+        real_a = real_a.contiguous(memory_format=self.memory_format)
+        real_b = real_b.contiguous(memory_format=self.memory_format)
+        with torch.no_grad():
+            fake_b, fake_a = self.g(real_a), self.f(real_b)
+        return self._d_update(real_a, real_b, fake_a, fake_b)
+
+    def _d_update(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor,
+                  fake_b: torch.Tensor) -> list[float]:
+        """Discriminators: real vs a fake from the pool, halved as in the paper."""
+        d_a, d_b = self.d_a, self.d_b
         d_a.requires_grad_(True)
         d_b.requires_grad_(True)
         loss_d_b = 0.5 * (lsgan(d_b(real_b), True) + lsgan(d_b(self.pool_b.query(fake_b)), False))
@@ -148,7 +164,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d_b + loss_d_a).backward()
         self.opt_d.step()
-        return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt, loss_d_b, loss_d_a)]
+        return [float(loss_d_b.detach()), float(loss_d_a.detach())]
 
 
 def run_name(config_g: dict) -> str:
@@ -182,6 +198,23 @@ def schedule_text(history: list[list]) -> str:
             "with other settings: " + "; ".join(legs))
 
 
+def learning_rate(step: int, steps: int) -> float:
+    """2e-4, falling linearly to 0 over the second half of ``steps``."""
+    return 2e-4 * min(1.0, 2 * (steps - step) / steps)
+
+
+def warm_up_discriminators(trainer: Trainer, horses: np.ndarray, zebras: np.ndarray, args: argparse.Namespace,
+                           rng: np.random.Generator) -> None:
+    """Train D_A and D_B alone for ``args.d_warmup`` steps against the fixed generators, on the run's crops."""
+    for i in range(1, args.d_warmup + 1):
+        real_a, real_b = (batch_of(images, args.batch, args.crop, rng, args.load if args.load_max else None)
+                          for images in (horses, zebras))
+        losses = trainer.d_step(real_a, real_b)
+        if i % 100 == 0 or i == args.d_warmup:
+            print(f"discriminators alone, step {i}/{args.d_warmup}: D_B {losses[0]:.3f} D_A {losses[1]:.3f}",
+                  flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Resume, train for ``--minutes`` or until ``--steps``, checkpoint, export."""
     cli = parser(__doc__)
@@ -201,6 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--identity", type=float, default=LAMBDA_IDT / LAMBDA_CYCLE,
                      help="identity loss weight as a share of the cycle weight (0.5 in the paper)")
     cli.add_argument("--cycle", type=float, default=LAMBDA_CYCLE, help="cycle loss weight (10 in the paper)")
+    cli.add_argument("--d-warmup", type=int, default=1000,
+                     help="on a start from the shipped generators (new discriminators), steps of the discriminators "
+                          "alone before the generators train")
     args = cli.parse_args(argv)
     cache = start_run(args)
     config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip,
@@ -212,6 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     g, f = trainer.g, trainer.f
     ckpt_path = cache / f"{name}.pt"
     step = 0
+    origin = ""  # where a run that did not start from scratch began
+    shipped_start = False
     history: list[list] = []  # [first step, --steps, identity weight(, scales)(, cycle weight)] of each leg
     shipped = read_manifest()
     if ckpt_path.exists():
@@ -222,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         step = int(ckpt["step"])
         print(f"resuming after step {step}")
         history = [list(leg) for leg in ckpt.get("history", [])]
+        origin = ckpt.get("origin", "")
     elif args.init:
         ckpt = load_checkpoint(Path(args.init).expanduser())
         init_from(trainer, ckpt)
@@ -238,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
             if unexpected or any(not k.startswith("film.") for k in missing):
                 raise SystemExit(f"{model}: generator keys differ beyond the colour layers: {missing + unexpected}")
         step = int(shipped[NAMES[0]]["trained_steps"])
+        shipped_start = True
+        origin = f"the shipped generators after step {step}, with new discriminators"
         print(f"no checkpoint: continuing from the shipped generators after step {step}")
     elif args.export:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
@@ -251,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     def checkpoint() -> None:
         save_checkpoint({**{key: module.state_dict() for key, module in trainer.modules().items()}, "step": step,
                          "pool_a": trainer.pool_a.images, "pool_b": trainer.pool_b.images, "config_g": config_g,
-                         "history": history}, ckpt_path)
+                         "history": history, "origin": origin}, ckpt_path)
 
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load_max or args.load, cache)
@@ -260,11 +301,15 @@ def main(argv: list[str] | None = None) -> None:
                                       "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
+        if shipped_start and args.d_warmup > 0:
+            trainer.set_lr(learning_rate(step, args.steps))
+            warm_up_discriminators(trainer, horses, zebras, args, rng)
+            origin += f" trained alone for {args.d_warmup} steps first"
         start = time.time()
         save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
-            lr = 2e-4 * min(1.0, 2 * (args.steps - step) / args.steps)
+            lr = learning_rate(step, args.steps)
             trainer.set_lr(lr)
             real_a, real_b = (batch_of(images, args.batch, args.crop, rng, args.load if args.load_max else None)
                               for images in (horses, zebras))
@@ -302,6 +347,8 @@ def main(argv: list[str] | None = None) -> None:
                   "trained_steps": step}
         if len(history) > 1:
             common["schedule"] = schedule_text(history)
+        if origin:
+            common["started_from"] = origin
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
             translator = Translator(**config_g)
             translator.net.load_state_dict(net.state_dict())
