@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,16 +204,21 @@ def learning_rate(step: int, steps: int) -> float:
     return 2e-4 * min(1.0, 2 * (steps - step) / steps)
 
 
-def warm_up_discriminators(trainer: Trainer, horses: np.ndarray, zebras: np.ndarray, args: argparse.Namespace,
-                           rng: np.random.Generator) -> None:
-    """Train D_A and D_B alone for ``args.d_warmup`` steps against the fixed generators, on the run's crops."""
-    for i in range(1, args.d_warmup + 1):
-        real_a, real_b = (batch_of(images, args.batch, args.crop, rng, args.load if args.load_max else None)
-                          for images in (horses, zebras))
-        losses = trainer.d_step(real_a, real_b)
-        if i % 100 == 0 or i == args.d_warmup:
-            print(f"discriminators alone, step {i}/{args.d_warmup}: D_B {losses[0]:.3f} D_A {losses[1]:.3f}",
-                  flush=True)
+def training_pair(horses: np.ndarray, zebras: np.ndarray, args: argparse.Namespace,
+                  rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of horse crops and one of zebra crops, as the run's flags ask."""
+    smallest = args.load if args.load_max else None
+    return (batch_of(horses, args.batch, args.crop, rng, smallest),
+            batch_of(zebras, args.batch, args.crop, rng, smallest))
+
+
+def warm_up_discriminators(trainer: Trainer, steps: int,
+                           next_pair: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> None:
+    """Train D_A and D_B alone for ``steps`` steps against the fixed generators, on batches from ``next_pair``."""
+    for i in range(1, steps + 1):
+        losses = trainer.d_step(*next_pair())
+        if i % 100 == 0 or i == steps:
+            print(f"discriminators alone, step {i}/{steps}: D_B {losses[0]:.3f} D_A {losses[1]:.3f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -303,7 +309,7 @@ def main(argv: list[str] | None = None) -> None:
         random.seed(step)
         if shipped_start and args.d_warmup > 0:
             trainer.set_lr(learning_rate(step, args.steps))
-            warm_up_discriminators(trainer, horses, zebras, args, rng)
+            warm_up_discriminators(trainer, args.d_warmup, lambda: training_pair(horses, zebras, args, rng))
             origin += f" trained alone for {args.d_warmup} steps first"
         start = time.time()
         save_now_and_then = every(180, checkpoint)
@@ -311,9 +317,7 @@ def main(argv: list[str] | None = None) -> None:
         while step < args.steps and (args.minutes is None or time.time() - start < 60 * args.minutes):
             lr = learning_rate(step, args.steps)
             trainer.set_lr(lr)
-            real_a, real_b = (batch_of(images, args.batch, args.crop, rng, args.load if args.load_max else None)
-                              for images in (horses, zebras))
-            logs.append(trainer.step(real_a, real_b))
+            logs.append(trainer.step(*training_pair(horses, zebras, args, rng)))
             step += 1
             if step % 50 == 0:
                 mean = np.mean(logs, axis=0)
