@@ -336,6 +336,53 @@ def test_grid_metric_flags_a_faint_checkerboard_and_passes_photos_and_smooth_ima
         assert max(grid_excess(photo, photo).values()) <= 1
 
 
+def test_the_grid_penalty_is_zero_for_what_the_input_holds_and_pushes_a_checkerboard_out():
+    """0 when the output adds no 2-pixel grid (the photo itself, a blurred photo); large for a checkerboard of
+    2 grey levels on a smooth sky or a photo; and its gradient removes the checkerboard."""
+    from generative.train.cyclegan import grid_penalty
+
+    def tensor(image: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+    from bench.cyclegan import ASSETS
+
+    photo = tensor(np.asarray(Image.open(ASSETS / "horses_nokota.jpg").convert("RGB").resize((128, 128))))
+    sky = tensor(_sky(128))
+    yy, xx = np.mgrid[:128, :128]
+    checkerboard = torch.from_numpy(((yy + xx) % 2 * 2 - 1) * 2 / 127.5).float()
+    for x in (photo, sky):
+        assert grid_penalty(x, x) == 0
+        assert grid_penalty(x, F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)) == 0
+        assert grid_penalty(x, x + checkerboard) > 1
+    y = (sky + checkerboard).requires_grad_()
+    start = float(grid_penalty(sky, y.detach()))
+    optimiser = torch.optim.Adam([y], lr=2e-3)
+    for _ in range(20):
+        optimiser.zero_grad()
+        grid_penalty(sky, y).backward()
+        optimiser.step()
+    assert float(grid_penalty(sky, y.detach())) < start / 2
+
+
+def test_with_keep_f_only_g_and_the_colour_layers_of_f_train_and_d_a_rests():
+    from generative.train.cyclegan import CONFIG_G, Trainer
+
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    real_a, real_b = (torch.rand(1, 3, 48, 48, generator=gen) * 2 - 1 for _ in range(2))
+    trainer = Trainer({**CONFIG_G, "upsample": "resize", "padding": "reflect", "colour": True}, keep_f=True,
+                      grid_weight=1.0)
+    nets = {"g": trainer.g, "f": trainer.f, "d_a": trainer.d_a, "d_b": trainer.d_b}
+    before = {key: dict((k, p.detach().clone()) for k, p in net.named_parameters()) for key, net in nets.items()}
+    for _ in range(2):
+        losses = trainer.step(real_a, real_b)
+    assert losses[1] == losses[5] == 0 and losses[6] >= 0  # no F adversarial term, no D_A loss
+    changed = {key: {k for k, p in net.named_parameters() if not torch.equal(p, before[key][k])}
+               for key, net in nets.items()}
+    assert changed["d_a"] == set() and changed["d_b"] and changed["g"]
+    assert changed["f"] and all(k.startswith("film.") for k in changed["f"])
+
+
 @pytest.mark.parametrize("padding", ["zeros", "reflect"])
 def test_resize_convolution_adds_no_grid_where_transposed_convs_do(padding):
     """Freshly initialised generators on a smooth sky: transposed convs print a 2- and 4-pixel grid (peaks of
@@ -415,7 +462,7 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
             trainer.channels_last()
         before = [p.detach().clone() for p in (*trainer.g.parameters(), *trainer.f.parameters())]
         losses = trainer.step(real_a, real_b)
-        assert len(losses) == 6 and np.isfinite(losses).all()
+        assert len(losses) == 7 and np.isfinite(losses).all() and losses[-1] == 0  # no grid penalty asked
         after = [*trainer.g.parameters(), *trainer.f.parameters()]
         assert all(not torch.equal(a, b) for a, b in zip(before, after) if a.ndim == 4)
     assert run_name(trainer.config_g) == "cyclegan-resize-reflect-skip"
@@ -604,3 +651,29 @@ def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tm
     state = {key.removeprefix("net."): value for key, value in state.items()}
     assert all(torch.equal(ckpt["g"][key], value) for key, value in state.items())
     assert not any(value.any() for key, value in ckpt["g"].items() if key.startswith("film.") and key.endswith("weight"))
+
+
+@trained
+def test_a_keep_f_trial_starts_from_the_shipped_generators_under_its_own_name(tmp_path, monkeypatch):
+    """--keep-f --grid --name: the trial's checkpoint and curve carry its name; F is the shipped zebra -> horse
+    generator (colour layers at zero); the legs and the origin say so."""
+    from generative.train import cyclegan as train
+
+    for folder in ("trainA", "trainB"):
+        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
+        Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(tmp_path / "data" / "horse2zebra" / folder / "0.jpg")
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    shipped = generative.weights.read_manifest()[NAMES[1]]
+    config = shipped["config"]
+    train.main(["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
+                "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32",
+                "--colour", "--keep-f", "--grid", "1", "--name", "trial", "--steps", str(shipped["trained_steps"] + 2),
+                "--d-warmup", "2"])
+    ckpt = load_checkpoint(tmp_path / "cache" / "trial.pt")
+    assert ckpt["step"] == shipped["trained_steps"] + 2
+    assert ckpt["origin"].endswith("trained alone for 2 steps first; F the shipped zebra -> horse generator")
+    assert ckpt["history"][-1][-2:] == ["F kept as shipped but for its colour layers", "grid penalty weight 1"]
+    state = load_file(generative.weights.WEIGHTS_DIR / f"{NAMES[1]}.safetensors")
+    for key, value in state.items():
+        assert torch.equal(ckpt["f"][key.removeprefix("net.")], value)
+    assert (tmp_path / "curves" / "train-trial.csv").read_text().splitlines()[0].endswith("loss_grid,seconds")

@@ -19,6 +19,10 @@ its weights only with ``--export``.
 ``--colour`` gives the generators the photo's channel means and stds (``ColourFilm``, its own run name);
 ``--init CKPT`` starts such a run from another run's checkpoint (its nets, pools and step; the new layers start at
 zero, so the generators begin exactly where that run was).
+``--keep-f`` keeps F, the zebra -> horse generator, as shipped: only its colour layers train (by the cycle and
+identity losses) and D_A is not used, so a restart with new discriminators cannot spoil F (as it did twice) while G
+learns to make zebras that this F turns back into the horse. ``--grid W`` adds W times a penalty on the 2-pixel
+grid each generator adds to its input (:func:`grid_penalty`). ``--name`` names a trial's checkpoint and curve.
 ``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
 ``--load-max 256`` takes each crop at a random scale, from the image as if resized to between ``--load`` and 256 px:
 the nets then also see the animals at the size the tab and ``bench.cyclegan`` translate them (256 px photos),
@@ -89,6 +93,26 @@ def lsgan(scores: torch.Tensor, real: bool) -> torch.Tensor:
     return F.mse_loss(scores, torch.full_like(scores, float(real)))
 
 
+def nyquist_energy(images: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) in [-1, 1] -> (N,): spectral energy of the grey image (Hann window) in the 3 x 3 bins around the
+    three period-2 frequencies, where a 2-pixel grid puts its energy (the figure ``bench.cyclegan`` reports), plus
+    that of uint8 rounding noise, so that a flat input does not make any output infinitely costly."""
+    grey = images.mean(dim=1)
+    h, w = grey.shape[-2:]
+    window = torch.outer(torch.hann_window(h, periodic=False), torch.hann_window(w, periodic=False))
+    power = torch.fft.fft2((grey - grey.mean(dim=(1, 2), keepdim=True)) * window).abs() ** 2
+    rows, cols = torch.arange(-1, 2) + h // 2, torch.arange(-1, 2) + w // 2
+    near = [(rows, torch.arange(-1, 2) % w), (torch.arange(-1, 2) % h, cols), (rows, cols)]
+    energy = sum(power[:, r[:, None], c[None, :]].sum(dim=(1, 2)) for r, c in near)
+    return energy + 27 * float((window ** 2).sum()) / 12 * (2 / 255) ** 2
+
+
+def grid_penalty(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """How much more 2-pixel grid the output ``y`` holds than its input ``x``: the mean over the batch of
+    max(0, log of the ratio of their :func:`nyquist_energy`). 0 when nothing is added."""
+    return F.relu(torch.log(nyquist_energy(y) / nyquist_energy(x.detach()))).mean()
+
+
 @dataclass
 class Trainer:
     """G (horse -> zebra), F (zebra -> horse), D_A (judges horses), D_B (judges zebras), their optimisers and
@@ -97,11 +121,17 @@ class Trainer:
     config_g: dict = field(default_factory=lambda: dict(CONFIG_G))
     lambda_idt: float = LAMBDA_IDT
     lambda_cycle: float = LAMBDA_CYCLE
+    keep_f: bool = False  # F fixed but for its colour layers; no adversarial term for F, D_A unused
+    grid_weight: float = 0.0
 
     def __post_init__(self) -> None:
         self.g, self.f = ResnetGenerator(**self.config_g), ResnetGenerator(**self.config_g)
         self.d_a, self.d_b = PatchDiscriminator(**CONFIG_D), PatchDiscriminator(**CONFIG_D)
-        self.opt_g = torch.optim.Adam([*self.g.parameters(), *self.f.parameters()], lr=2e-4, betas=(0.5, 0.999))
+        if self.keep_f:
+            for key, parameter in self.f.named_parameters():
+                parameter.requires_grad_(key.startswith("film."))
+        trained = [p for p in (*self.g.parameters(), *self.f.parameters()) if p.requires_grad]
+        self.opt_g = torch.optim.Adam(trained, lr=2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam([*self.d_a.parameters(), *self.d_b.parameters()], lr=2e-4, betas=(0.5, 0.999))
         self.pool_a, self.pool_b = ImagePool(), ImagePool()
         self.memory_format = torch.contiguous_format
@@ -128,7 +158,7 @@ class Trainer:
 
     def step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
         """One iteration on a batch of horses and one of zebras; returns the losses G-GAN, F-GAN, cycle,
-        identity, D_B, D_A."""
+        identity, D_B, D_A, grid (F-GAN and D_A are 0 with ``keep_f``, grid 0 without ``grid_weight``)."""
         real_a = real_a.contiguous(memory_format=self.memory_format)
         real_b = real_b.contiguous(memory_format=self.memory_format)
         g, f, d_a, d_b = self.g, self.f, self.d_a, self.d_b
@@ -136,15 +166,20 @@ class Trainer:
         d_a.requires_grad_(False)
         d_b.requires_grad_(False)
         fake_b, fake_a = g(real_a), f(real_b)
-        loss_g_gan, loss_f_gan = lsgan(d_b(fake_b), True), lsgan(d_a(fake_a), True)
+        zero = torch.zeros(())
+        loss_g_gan = lsgan(d_b(fake_b), True)
+        loss_f_gan = zero if self.keep_f else lsgan(d_a(fake_a), True)
         loss_cycle = F.l1_loss(f(fake_b), real_a) + F.l1_loss(g(fake_a), real_b)
         loss_idt = F.l1_loss(g(real_b), real_b) + F.l1_loss(f(real_a), real_a)
-        loss = loss_g_gan + loss_f_gan + self.lambda_cycle * loss_cycle + self.lambda_idt * loss_idt
+        loss_grid = grid_penalty(real_a, fake_b) + grid_penalty(real_b, fake_a) if self.grid_weight else zero
+        loss = (loss_g_gan + loss_f_gan + self.lambda_cycle * loss_cycle + self.lambda_idt * loss_idt
+                + self.grid_weight * loss_grid)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
         d_losses = self._d_update(real_a, real_b, fake_a, fake_b)
-        return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt)] + d_losses
+        return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt)] + d_losses + [
+            float(loss_grid.detach())]
 
     def d_step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
         """One step of the discriminators alone against the (fixed) generators; returns the losses D_B, D_A."""
@@ -156,12 +191,13 @@ class Trainer:
 
     def _d_update(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor,
                   fake_b: torch.Tensor) -> list[float]:
-        """Discriminators: real vs a fake from the pool, halved as in the paper."""
+        """Discriminators: real vs a fake from the pool, halved as in the paper (D_B alone with ``keep_f``)."""
         d_a, d_b = self.d_a, self.d_b
         d_a.requires_grad_(True)
         d_b.requires_grad_(True)
         loss_d_b = 0.5 * (lsgan(d_b(real_b), True) + lsgan(d_b(self.pool_b.query(fake_b)), False))
-        loss_d_a = 0.5 * (lsgan(d_a(real_a), True) + lsgan(d_a(self.pool_a.query(fake_a)), False))
+        loss_d_a = torch.zeros(()) if self.keep_f else 0.5 * (
+            lsgan(d_a(real_a), True) + lsgan(d_a(self.pool_a.query(fake_a)), False))
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d_b + loss_d_a).backward()
         self.opt_d.step()
@@ -188,6 +224,14 @@ def init_from(trainer: Trainer, ckpt: dict) -> None:
     for key in ("d_a", "d_b", "opt_d"):
         trainer.modules()[key].load_state_dict(ckpt[key])
     trainer.load_pools(ckpt)
+
+
+def load_shipped(net: ResnetGenerator, model: str) -> None:
+    """The shipped weights of ``model`` into ``net``; colour layers the shipped form lacks keep their zero start."""
+    state = load_file(WEIGHTS_DIR / f"{model}.safetensors")
+    missing, unexpected = net.load_state_dict({k.removeprefix("net."): v for k, v in state.items()}, strict=False)
+    if unexpected or any(not k.startswith("film.") for k in missing):
+        raise SystemExit(f"{model}: generator keys differ beyond the colour layers: {missing + unexpected}")
 
 
 def schedule_text(history: list[list]) -> str:
@@ -243,12 +287,17 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--d-warmup", type=int, default=1000,
                      help="on a start from the shipped generators (new discriminators), steps of the discriminators "
                           "alone before the generators train")
+    cli.add_argument("--keep-f", action="store_true",
+                     help="F (zebra -> horse) stays as shipped but for its colour layers; D_A is not used")
+    cli.add_argument("--grid", type=float, default=0.0, help="weight of the penalty on an added 2-pixel grid")
+    cli.add_argument("--name", help="the run's checkpoint and curve name (default: from the generator form)")
     args = cli.parse_args(argv)
     cache = start_run(args)
     config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip,
                 "colour": args.colour}
-    name = run_name(config_g)
-    trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle)
+    name = args.name or run_name(config_g)
+    trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle, keep_f=args.keep_f,
+                      grid_weight=args.grid)
     if args.channels_last:
         trainer.channels_last()
     g, f = trainer.g, trainer.f
@@ -272,16 +321,14 @@ def main(argv: list[str] | None = None) -> None:
         init_from(trainer, ckpt)
         step = int(ckpt["step"])
         history = [list(leg) for leg in ckpt.get("history", [])]
+        origin = f"{Path(args.init).name} after step {step}"
         print(f"starting from {args.init} after step {step}")
-    elif set(NAMES) <= set(shipped) and run_name({**shipped[NAMES[0]]["config"], "colour": args.colour}) == name:
+    elif set(NAMES) <= set(shipped) and (run_name({**shipped[NAMES[0]]["config"], "colour": args.colour})
+                                         == run_name(config_g)):
         # No checkpoint on this machine: continue from the shipped generators (fresh discriminators); a --colour
         # run from shipped generators without colour layers starts those at zero (the shipped function).
         for net, model in ((g, NAMES[0]), (f, NAMES[1])):
-            state = load_file(WEIGHTS_DIR / f"{model}.safetensors")
-            missing, unexpected = net.load_state_dict({k.removeprefix("net."): v for k, v in state.items()},
-                                                      strict=False)
-            if unexpected or any(not k.startswith("film.") for k in missing):
-                raise SystemExit(f"{model}: generator keys differ beyond the colour layers: {missing + unexpected}")
+            load_shipped(net, model)
         step = int(shipped[NAMES[0]]["trained_steps"])
         shipped_start = True
         origin = f"the shipped generators after step {step}, with new discriminators"
@@ -291,7 +338,9 @@ def main(argv: list[str] | None = None) -> None:
 
     extras = ([f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []) + (
         [f"cycle weight {args.cycle:g}"] if args.cycle != LAMBDA_CYCLE else []) + (
-        ["generators see the photo's channel means and stds"] if args.colour else [])
+        ["generators see the photo's channel means and stds"] if args.colour else []) + (
+        ["F kept as shipped but for its colour layers"] if args.keep_f else []) + (
+        [f"grid penalty weight {args.grid:g}"] if args.grid else [])
     if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *extras]):
         history.append([step, args.steps, args.identity, *extras])
 
@@ -303,14 +352,18 @@ def main(argv: list[str] | None = None) -> None:
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load_max or args.load, cache)
         zebras = load_domain(args.data, "trainB", args.load_max or args.load, cache)
-        curve = learning_curve(name, ["step", "epochs_a", "lr", "loss_g_gan", "loss_f_gan", "loss_cycle",
-                                      "loss_idt", "loss_d_b", "loss_d_a", "seconds"], fresh=step == 0)
+        columns = ["loss_g_gan", "loss_f_gan", "loss_cycle", "loss_idt", "loss_d_b", "loss_d_a"] + (
+            ["loss_grid"] if args.grid else [])
+        curve = learning_curve(name, ["step", "epochs_a", "lr", *columns, "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
         if shipped_start and args.d_warmup > 0:
             trainer.set_lr(learning_rate(step, args.steps))
             warm_up_discriminators(trainer, args.d_warmup, lambda: training_pair(horses, zebras, args, rng))
             origin += f" trained alone for {args.d_warmup} steps first"
+        if args.keep_f and not ckpt_path.exists():
+            load_shipped(f, NAMES[1])
+            origin += "; F the shipped zebra -> horse generator"
         start = time.time()
         save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
@@ -323,10 +376,10 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 epochs = step * args.batch / len(horses)
-                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean),
+                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean[:len(columns)]),
                                    f"{time.time() - start:.0f}"])
                 print(f"step {step} ({epochs:.2f} epochs): G {mean[0]:.3f} F {mean[1]:.3f} cycle {mean[2]:.3f} "
-                      f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f}", flush=True)
+                      f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f} grid {mean[6]:.3f}", flush=True)
             save_now_and_then()
         checkpoint()
 
@@ -340,6 +393,10 @@ def main(argv: list[str] | None = None) -> None:
             form += f" --identity {args.identity}"
         if args.cycle != LAMBDA_CYCLE:
             form += f" --cycle {args.cycle:g}"
+        if args.keep_f:
+            form += " --keep-f"
+        if args.grid:
+            form += f" --grid {args.grid:g}"
         if (args.load, args.crop) != (128, 112) or args.load_max:
             form += f" --load {args.load} --crop {args.crop}" + (f" --load-max {args.load_max}" if args.load_max else "")
         common = {"builder": "generative.cyclegan:Translator", "config": config_g,
