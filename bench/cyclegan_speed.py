@@ -3,6 +3,7 @@ generator form, with and without channels_last; and each form's 256 x 256 forwar
 ResNet-9/ngf-64 generator (the tab's speed goal is 3.5x faster than that).
 
     OMP_NUM_THREADS=1 python -m bench.cyclegan_speed --threads 1 --seconds 60
+    python -m bench.cyclegan_speed --threads 2 --norms   # torch's InstanceNorm2d against generative's InstanceNorm
 
 Random crops (speed does not depend on the data) of ``--crop`` px, as the training script sees them. The forms
 run in turns of ``seconds / rounds`` so that a change in the machine's load hits them all alike; the load
@@ -16,9 +17,10 @@ import os
 import time
 
 import torch
+from torch import nn
 
 from bench.common import summary_ms, timings, write
-from generative.cyclegan import ResnetGenerator
+from generative.cyclegan import InstanceNorm, ResnetGenerator, Translator
 from generative.train.cyclegan import CONFIG_G, Trainer
 
 FORMS = {"transpose-zeros (shipped)": {"upsample": "transpose", "padding": "zeros"},
@@ -77,6 +79,40 @@ def forward_ms(repeats: int) -> dict[str, dict]:
             for name, net in nets.items()}
 
 
+def norms(repeats: int) -> dict:
+    """The same instance norm two ways, in turns: torch's ``InstanceNorm2d`` and :class:`InstanceNorm` (a group norm
+    with one group per channel), on the generator's feature maps of a 256 x 256 photo (contiguous and channels-last,
+    forward without gradients, and forward + backward as in training), and the whole shipped-size generator."""
+    shapes = {"24 x 256 x 256": (1, 24, 256, 256), "48 x 128 x 128": (1, 48, 128, 128), "96 x 64 x 64": (1, 96, 64, 64)}
+    kinds = {"InstanceNorm2d": nn.InstanceNorm2d.forward, "group norm": InstanceNorm.forward}
+    result: dict = {}
+    for shape_name, shape in shapes.items():
+        norm = InstanceNorm(shape[1])
+        for layout in ("contiguous", "channels_last"):
+            x = torch.randn(shape)
+            x = x.contiguous(memory_format=torch.channels_last) if layout == "channels_last" else x
+            xg = x.detach().clone().requires_grad_()
+            cases = {"forward": lambda fwd: fwd(norm, x), "forward + backward": lambda fwd: fwd(norm, xg).sum().backward()}
+            for case, run in cases.items():
+                times: dict[str, list[float]] = {kind: [] for kind in kinds}
+                for _ in range(repeats):
+                    for kind, fwd in kinds.items():
+                        with torch.set_grad_enabled(case != "forward"):
+                            times[kind] += timings(lambda fwd=fwd: run(fwd), repeats=1, warmup=1)
+                result[f"{shape_name}, {layout}, {case}"] = {kind: summary_ms(t) for kind, t in times.items()}
+    translator = Translator(**CONFIG_G, upsample="resize", padding="reflect").eval()
+    x = (torch.rand(1, 3, 256, 256) * 2 - 1).contiguous(memory_format=torch.channels_last)
+    times = {kind: [] for kind in kinds}
+    with torch.no_grad():
+        for _ in range(repeats):
+            for kind, fwd in kinds.items():
+                InstanceNorm.forward = fwd
+                times[kind] += timings(lambda: translator.net(x), repeats=1, warmup=1)
+    InstanceNorm.forward = kinds["group norm"]
+    result["generator forward, 256 x 256, channels_last"] = {kind: summary_ms(t) for kind, t in times.items()}
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Time every form in turns; print a table and write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,8 +121,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--crop", type=int, default=112)
     parser.add_argument("--repeats", type=int, default=5, help="timed 256 x 256 forward passes per generator")
+    parser.add_argument("--norms", action="store_true", help="only the two instance norms (cyclegan-norms.json)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.norms:
+        result = {"threads": args.threads, **norms(max(args.repeats, 15))}
+        print(f"instance norm, median ms, {args.threads} thread(s):")
+        for case, timing in result.items():
+            if case != "threads":
+                old, new = timing["InstanceNorm2d"]["median_ms"], timing["group norm"]["median_ms"]
+                print(f"{case:50s} InstanceNorm2d {old:7.2f}  group norm {new:7.2f}  ({old / new:.1f}x)")
+        print(f"wrote {write('cyclegan-norms', result)}")
+        return result
     runs = trainers(args.crop)
     load_before = os.getloadavg()
     counts, seconds = dict.fromkeys(runs, 0), dict.fromkeys(runs, 0.0)

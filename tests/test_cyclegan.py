@@ -627,6 +627,18 @@ def test_without_colour_layers_a_generator_cannot_see_the_photos_overall_colour(
         assert (coloured(x) - coloured(warmer)).abs().mean() > 0.01  # trained colour layers see it
 
 
+def _grey_photos_and_shipped_form(tmp_path, monkeypatch) -> list[str]:
+    """One grey training photo per domain, curves under ``tmp_path``; the training options of a small run of the
+    shipped generator form."""
+    for folder in ("trainA", "trainB"):
+        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
+        Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(tmp_path / "data" / "horse2zebra" / folder / "0.jpg")
+    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    config = generative.weights.read_manifest()[NAMES[0]]["config"]
+    return ["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
+            "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32"]
+
+
 @trained
 def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tmp_path, monkeypatch):
     """A machine without the run's checkpoint continues from the shipped generators, also in the colour form
@@ -634,15 +646,10 @@ def test_without_a_checkpoint_a_colour_run_starts_from_the_shipped_generators(tm
     train alone first (``--d-warmup``), and the checkpoint says where the run began."""
     from generative.train import cyclegan as train
 
-    for folder in ("trainA", "trainB"):
-        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
-        Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(tmp_path / "data" / "horse2zebra" / folder / "0.jpg")
-    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    common = _grey_photos_and_shipped_form(tmp_path, monkeypatch)
     shipped = generative.weights.read_manifest()[NAMES[0]]
     config = shipped["config"]
-    train.main(["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
-                "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32",
-                "--colour", "--minutes", "0", "--d-warmup", "3"])
+    train.main([*common, "--colour", "--minutes", "0", "--d-warmup", "3"])
     ckpt = load_checkpoint(tmp_path / "cache" / f"{train.run_name({**config, 'colour': True})}.pt")
     assert ckpt["step"] == shipped["trained_steps"]
     assert ckpt["origin"] == (f"the shipped generators after step {shipped['trained_steps']}, with new "
@@ -659,16 +666,10 @@ def test_a_keep_f_trial_starts_from_the_shipped_generators_under_its_own_name(tm
     generator (colour layers at zero); the legs and the origin say so."""
     from generative.train import cyclegan as train
 
-    for folder in ("trainA", "trainB"):
-        (tmp_path / "data" / "horse2zebra" / folder).mkdir(parents=True)
-        Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(tmp_path / "data" / "horse2zebra" / folder / "0.jpg")
-    monkeypatch.setattr("generative.train.CURVES", tmp_path / "curves")
+    common = _grey_photos_and_shipped_form(tmp_path, monkeypatch)
     shipped = generative.weights.read_manifest()[NAMES[1]]
-    config = shipped["config"]
-    train.main(["--data", str(tmp_path / "data"), "--checkpoints", str(tmp_path / "cache"), "--threads", "1",
-                "--upsample", config["upsample"], "--padding", config["padding"], "--load", "40", "--crop", "32",
-                "--colour", "--keep-f", "--grid", "1", "--name", "trial", "--steps", str(shipped["trained_steps"] + 2),
-                "--d-warmup", "2"])
+    train.main([*common, "--colour", "--keep-f", "--grid", "1", "--name", "trial",
+                "--steps", str(shipped["trained_steps"] + 2), "--d-warmup", "2"])
     ckpt = load_checkpoint(tmp_path / "cache" / "trial.pt")
     assert ckpt["step"] == shipped["trained_steps"] + 2
     assert ckpt["origin"].endswith("trained alone for 2 steps first; F the shipped zebra -> horse generator")
