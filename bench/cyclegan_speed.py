@@ -82,7 +82,8 @@ def forward_ms(repeats: int) -> dict[str, dict]:
 def norms(repeats: int) -> dict:
     """The same instance norm two ways, in turns: torch's ``InstanceNorm2d`` and :class:`InstanceNorm` (a group norm
     with one group per channel), on the generator's feature maps of a 256 x 256 photo (contiguous and channels-last,
-    forward without gradients, and forward + backward as in training), and the whole shipped-size generator."""
+    forward without gradients, and forward + backward as in training), the whole generator of the tab, and a whole
+    training iteration of the colour form."""
     shapes = {"24 x 256 x 256": (1, 24, 256, 256), "48 x 128 x 128": (1, 48, 128, 128), "96 x 64 x 64": (1, 96, 64, 64)}
     kinds = {"InstanceNorm2d": nn.InstanceNorm2d.forward, "group norm": InstanceNorm.forward}
     result: dict = {}
@@ -108,8 +109,18 @@ def norms(repeats: int) -> dict:
             for kind, fwd in kinds.items():
                 InstanceNorm.forward = fwd
                 times[kind] += timings(lambda: translator.net(x), repeats=1, warmup=1)
-    InstanceNorm.forward = kinds["group norm"]
     result["generator forward, 256 x 256, channels_last"] = {kind: summary_ms(t) for kind, t in times.items()}
+    torch.manual_seed(0)
+    trainer = Trainer({**CONFIG_G, "upsample": "resize", "padding": "reflect", "colour": True})
+    trainer.channels_last()
+    real_a, real_b = (torch.rand(1, 3, 128, 128) * 2 - 1 for _ in range(2))
+    times = {kind: [] for kind in kinds}
+    for _ in range(repeats // 3):
+        for kind, fwd in kinds.items():
+            InstanceNorm.forward = fwd
+            times[kind] += timings(lambda: trainer.step(real_a, real_b), repeats=3, warmup=1)
+    InstanceNorm.forward = kinds["group norm"]
+    result["training iteration, 128 px crops, channels_last"] = {kind: summary_ms(t) for kind, t in times.items()}
     return result
 
 
