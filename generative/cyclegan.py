@@ -25,7 +25,7 @@ MAX_SIDE = 1024  # larger inputs are processed downscaled to this long side, the
 
 class InstanceNorm(nn.InstanceNorm2d):
     """Instance norm (no affine, no running statistics) computed as a group norm with one group per channel: the
-    same numbers, faster on the CPU than ``InstanceNorm2d``: 4-6x per layer without gradients, the tab's generator
+    same numbers, faster on the CPU than ``InstanceNorm2d``: 4-8x per layer without gradients, the tab's generator
     1.7x, a channels-last training iteration 1.3x (``python -m bench.cyclegan_speed --norms``)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
