@@ -116,13 +116,10 @@ def _compare(results: list[np.ndarray], against: str) -> tuple[tuple[np.ndarray,
     return (results[0], net), difference(net, results[0])
 
 
-@gpu
-def upscale(path: str | None, against: str, centre_x: float, centre_y: float, size: float,
-            progress: gr.Progress = gr.Progress(), results: list[np.ndarray] | None = None) -> tuple:
-    """2x with all three methods (unless ``results`` already holds them); the slider and difference map compare
-    bicubic with ``against``; the zoom shows the window at the centre given."""
-    img = _image(path)
-    results = results or _three(img, progress)
+def _shown(img: np.ndarray, results: list[np.ndarray], against: str, centre_x: float, centre_y: float,
+           size: float) -> tuple:
+    """The three results, the slider and difference map comparing bicubic with ``against``, the zoom at the centre
+    given, and a note; the large pictures already encoded for Gradio (:func:`atomic_cache.encode_ahead`)."""
     slider, diff = _compare(results, against)
     zooms = zoom(results, centre_x, centre_y, size)
     atomic_cache.encode_ahead([*results, diff], "webp")
@@ -132,12 +129,21 @@ def upscale(path: str | None, against: str, centre_x: float, centre_y: float, si
 
 
 @gpu
+def upscale(path: str | None, against: str, centre_x: float, centre_y: float, size: float,
+            progress: gr.Progress = gr.Progress()) -> tuple:
+    """2x with all three methods; the slider and difference map compare bicubic with ``against``; the zoom shows
+    the window at the centre given."""
+    img = _image(path)
+    return _shown(img, _three(img, progress), against, centre_x, centre_y, size)
+
+
+@gpu
 def upscale_and_focus(path: str | None, against: str, size: float, progress: gr.Progress = gr.Progress()) -> tuple:
     """:func:`upscale`, with the zoom centred where ``against`` differs most from bicubic; also gives that centre."""
     img = _image(path)
     results = _three(img, progress)
     centre = busiest_centre(results[LABELS.index(against)], results[0], size)
-    return (*upscale(path, against, *centre, size, progress, results=results), *centre)
+    return (*_shown(img, results, against, *centre, size), *centre)
 
 
 def recompare(bicubic: np.ndarray | None, psnr: np.ndarray | None, gan: np.ndarray | None,
