@@ -678,3 +678,10 @@ def test_a_keep_f_trial_starts_from_the_shipped_generators_under_its_own_name(tm
     for key, value in state.items():
         assert torch.equal(ckpt["f"][key.removeprefix("net.")], value)
     assert (tmp_path / "curves" / "train-trial.csv").read_text().splitlines()[0].endswith("loss_grid,seconds")
+    exported = []
+    monkeypatch.setattr(train, "save_model", lambda name, model, record: exported.append((name, record)))
+    train.main([*common, "--colour", "--keep-f", "--grid", "1", "--name", "trial",
+                "--steps", str(shipped["trained_steps"] + 2), "--export"])
+    record = exported[1][1]
+    assert record["command"].endswith("--colour --keep-f --grid 1 --name trial --load 40 --crop 32")
+    assert record["started_from"] == ckpt["origin"] and record["trained_steps"] == shipped["trained_steps"] + 2

@@ -397,6 +397,8 @@ def main(argv: list[str] | None = None) -> None:
             form += " --keep-f"
         if args.grid:
             form += f" --grid {args.grid:g}"
+        if args.name:
+            form += f" --name {args.name}"
         if (args.load, args.crop) != (128, 112) or args.load_max:
             form += f" --load {args.load} --crop {args.crop}" + (f" --load-max {args.load_max}" if args.load_max else "")
         common = {"builder": "generative.cyclegan:Translator", "config": config_g,
