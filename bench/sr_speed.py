@@ -4,6 +4,7 @@
     OMP_NUM_THREADS=1 python -m bench.sr_speed --threads 1 --seconds 40 --only forms [--compile]
     OMP_NUM_THREADS=1 python -m bench.sr_speed --threads 1 --seconds 40 --only patches
     OMP_NUM_THREADS=1 python -m bench.sr_speed --threads 1 --seconds 40 --repeats 15 --only sizes [--sizes 32x4,40x4]
+    python -m bench.sr_speed --seconds 20 --only encode
 
 ``forms``: one full training step (forward, L1, backward, Adam) of the shipped size (32 channels, 4 blocks; batch
 16, 96-px HR patches) in the branch form and the collapsed form, each with and without channels_last, on a fixed
@@ -11,7 +12,10 @@ random batch (the speed does not depend on the pixels). ``patches``: the collaps
 128 px HR patches (steps/s and HR megapixels/s), plus the time ``sample_batch`` takes to cut such a batch from the
 training photos (``--data``). ``sizes``: the deploy-form :class:`generative.sr.Upscaler` of each candidate size
 upscaling 256 x 256 to 512 x 512 as ``bench.sr`` times it, with FSRCNN in the same rounds, and each size's collapsed
-channels-last training steps/s. Variants run in turns (``--rounds``, ``--seconds`` per variant in all) so that a
+channels-last training steps/s. ``encode``: the tab's four large outputs for a 512 x 512 photo (three 1024 x 1024
+results and the difference map) saved as lossless WebP into an output-image cache the way Gradio saves them (one
+after another) and with :func:`generative.ui.atomic_cache.encode_ahead` (two threads), each call on new pixels.
+Variants run in turns (``--rounds``, ``--seconds`` per variant in all) so that a
 change in the machine's load hits them alike; the load average goes into bench/results/sr-speed-<only>.json.
 """
 
@@ -127,10 +131,44 @@ def sizes(args: argparse.Namespace) -> dict:
             "fsrcnn_macs_per_lr_pixel": FSRCNN_MACS}
 
 
+def encode(args: argparse.Namespace) -> dict:
+    """The SR tab's large outputs for the 512 x 512 example saved one after another, and two at a time."""
+    import tempfile
+
+    from generative.ui import atomic_cache, sr
+
+    img = sr._image(str(sr.ASSETS / "astronaut.jpg"))
+    results = sr._three(img, lambda *a, **k: None)
+    images = [*results, sr.difference(results[2], results[0])]
+    calls = [0]
+
+    def fresh() -> list[np.ndarray]:  # new pixels every call: an image encoded before is not encoded again
+        calls[0] += 1
+        out = [image.copy() for image in images]
+        for image in out:
+            image[0, :3, 0] = calls[0] % 256, calls[0] // 256 % 256, calls[0] // 65536 % 256
+        return out
+
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as ahead_cache:
+        def one_after_another() -> None:
+            for image in fresh():
+                atomic_cache.save_img_array_to_cache(image, cache, "webp")
+
+        def two_at_a_time() -> None:
+            atomic_cache.encode_ahead(fresh(), "webp", ahead_cache)
+
+        result = rates({"one after another": one_after_another, "encode_ahead": two_at_a_time}, args.seconds,
+                       args.rounds)
+    print("| four 1024 x 1024 lossless WebPs | ms per call |\n|---|---|")
+    for name, r in result.items():
+        print(f"| {name} | {1000 / r['per_second']:.0f} |")
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run one comparison, print a Markdown table, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["forms", "patches", "sizes"], required=True)
+    parser.add_argument("--only", choices=["forms", "patches", "sizes", "encode"], required=True)
     parser.add_argument("--data", default="../shared/data")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=40, help="timed seconds per variant, all rounds together")
@@ -142,7 +180,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
     print(f"{args.only}: {args.threads} thread(s), load average {load_before[0]:.1f} before")
-    result = {"forms": forms, "patches": patches, "sizes": sizes}[args.only](args)
+    result = {"forms": forms, "patches": patches, "sizes": sizes, "encode": encode}[args.only](args)
     load_after = os.getloadavg()
     print(f"load average {load_after[0]:.1f} after")
     path = write(f"sr-speed-{args.only}", {

@@ -12,7 +12,8 @@ fastest effort (about 10x faster than that PNG and smaller): a demo about pixels
 An image array already encoded (the same result shown twice, e.g. in a results box and a before/after slider)
 is not encoded again. Gradio encodes a call's outputs one after another; a handler with several large outputs calls
 :func:`encode_ahead` to encode them side by side on two threads first (Pillow releases the GIL while it encodes:
-four 1024 x 1024 WebPs took 112 ms instead of 181 ms on 2 cores), and Gradio then finds each one encoded.
+the SR tab's four 1024 x 1024 WebPs in 133 ms instead of 277 ms on 2 cores, ``python -m bench.sr_speed --only
+encode``), and Gradio then finds each one encoded. Small outputs gain nothing from it.
 """
 
 from __future__ import annotations
@@ -87,10 +88,10 @@ def save_img_array_to_cache(arr: np.ndarray, cache_dir: str, format: str = "webp
     return path
 
 
-def encode_ahead(images: Iterable[np.ndarray | None], format: str) -> None:
-    """Encode the uint8 ``images`` (None skipped) as ``format`` into Gradio's cache now, two at a time, so that the
-    outputs' postprocessing, which encodes one image after another, finds them done."""
-    cache_dir = get_upload_folder()
+def encode_ahead(images: Iterable[np.ndarray | None], format: str, cache_dir: str | None = None) -> None:
+    """Encode the uint8 ``images`` (None skipped) as ``format`` into Gradio's cache (or ``cache_dir``) now, two at a
+    time, so that the outputs' postprocessing, which encodes one image after another, finds them done."""
+    cache_dir = cache_dir or get_upload_folder()
     arrays = [image for image in images if image is not None]
     list(_encoders.map(lambda image: save_img_array_to_cache(image, cache_dir, format), arrays))
 

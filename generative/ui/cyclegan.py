@@ -10,7 +10,7 @@ from matplotlib import colormaps
 
 from generative.cyclegan import MAX_SIDE, resize, working_size
 from generative.metric_names import HORSE_SHARE, ZEBRA_SHARE
-from generative.ui import atomic_cache, links, models
+from generative.ui import links, models
 from generative.ui.gpu import gpu
 from generative.ui.progress import one_light_bar, patient
 from generative.ui.uploads import image_upload, read_upload
@@ -90,10 +90,8 @@ def translate(path: str | None, direction: str, resolution: str, progress: gr.Pr
     summary = (f"{direction}, processed at {work_w} x {work_h} px (input {w} x {h}). "
                f"Mean change |x − G(x)| = {changed:.1f} and mean cycle error |x − F(G(x))| = **{error:.1f}** "
                "grey levels of 255, both at that size.")
-    panels = [x, resize(small_y, w, h), panel_x, panel_y, heatmap(panel_x, panel_y), panel_back,
-              heatmap(panel_x, panel_back)]
-    atomic_cache.encode_ahead(panels, PHOTO_FORMAT)
-    return (tuple(panels[:2]), *panels[2:], summary)
+    return ((x, resize(small_y, w, h)), panel_x, panel_y, heatmap(panel_x, panel_y), panel_back,
+            heatmap(panel_x, panel_back), summary)
 
 
 def open_example(photo: str, direction: str, resolution: str) -> tuple:

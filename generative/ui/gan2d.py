@@ -20,7 +20,7 @@ from generative.gan2d import LOSSES, SCENARIOS, Gan2D, Settings, energy_distance
 from generative.gmm import GaussianMixture, KernelDensity
 from generative.kde import leave_one_out_bandwidth
 from generative.toydata import MAX_ROWS, PRESETS, preset, read_points_csv
-from generative.ui import atomic_cache, links
+from generative.ui import links
 from generative.ui.inputs import MAX_SEED, number_box, seed_value, whole_number
 from generative.ui.plots import SIZE_PX, View, figure, set_view, to_array
 from generative.ui.raster import Canvas, colour_table, line_chart
@@ -229,9 +229,7 @@ def _curves_image(lab: Lab) -> np.ndarray:
 
 
 def _outputs(lab: Lab, show: list[str]) -> tuple:
-    canvas, curves = _canvas(lab, show), _curves_image(lab)
-    atomic_cache.encode_ahead([canvas, curves], "webp")
-    return lab, canvas, _status(lab), curves
+    return lab, _canvas(lab, show), _status(lab), _curves_image(lab)
 
 
 # ---------------------------------------------------------------------------------- handlers
