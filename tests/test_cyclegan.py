@@ -374,9 +374,13 @@ def test_with_keep_f_only_g_and_the_colour_layers_of_f_train_and_d_a_rests():
                       grid_weight=1.0)
     nets = {"g": trainer.g, "f": trainer.f, "d_a": trainer.d_a, "d_b": trainer.d_b}
     before = {key: dict((k, p.detach().clone()) for k, p in net.named_parameters()) for key, net in nets.items()}
-    for _ in range(2):
-        losses = trainer.step(real_a, real_b)
+    trainer.anchor_weight = 5.0
+    trainer.anchor_f()
+    first = trainer.step(real_a, real_b)
+    assert first[7] == 0  # F's colour layers start at zero: F is still the kept F
+    losses = trainer.step(real_a, real_b)
     assert losses[1] == losses[5] == 0 and losses[6] >= 0  # no F adversarial term, no D_A loss
+    assert losses[7] > 0  # once the colour layers moved, F drifts from the kept F and the anchor pulls it back
     changed = {key: {k for k, p in net.named_parameters() if not torch.equal(p, before[key][k])}
                for key, net in nets.items()}
     assert changed["d_a"] == set() and changed["d_b"] and changed["g"]
@@ -462,7 +466,7 @@ def test_one_training_iteration_of_either_form_updates_both_generators(channels_
             trainer.channels_last()
         before = [p.detach().clone() for p in (*trainer.g.parameters(), *trainer.f.parameters())]
         losses = trainer.step(real_a, real_b)
-        assert len(losses) == 7 and np.isfinite(losses).all() and losses[-1] == 0  # no grid penalty asked
+        assert len(losses) == 8 and np.isfinite(losses).all() and losses[-2:] == [0, 0]  # no grid, no anchor
         after = [*trainer.g.parameters(), *trainer.f.parameters()]
         assert all(not torch.equal(a, b) for a, b in zip(before, after) if a.ndim == 4)
     assert run_name(trainer.config_g) == "cyclegan-resize-reflect-skip"
@@ -685,3 +689,16 @@ def test_a_keep_f_trial_starts_from_the_shipped_generators_under_its_own_name(tm
     record = exported[1][1]
     assert record["command"].endswith("--colour --keep-f --grid 1 --name trial --load 40 --crop 32")
     assert record["started_from"] == ckpt["origin"] and record["trained_steps"] == shipped["trained_steps"] + 2
+    # a new trial from this one's checkpoint (--init) keeps its F, colour layers included; --anchor-f needs --keep-f
+    with pytest.raises(SystemExit):
+        train.main([*common, "--colour", "--anchor-f", "5", "--name", "other", "--minutes", "0"])
+    trained_f = {key: value.clone() for key, value in ckpt["f"].items()}
+    trained_f["film.2.linear.bias"] += 0.5  # as if the colour layers had learned something
+    save_checkpoint({**ckpt, "f": trained_f}, tmp_path / "cache" / "trial.pt")
+    train.main([*common, "--colour", "--keep-f", "--grid", "1", "--anchor-f", "5", "--name", "anchored",
+                "--init", str(tmp_path / "cache" / "trial.pt"), "--minutes", "0"])
+    anchored = load_checkpoint(tmp_path / "cache" / "anchored.pt")
+    assert all(torch.equal(anchored["f"][key], value) for key, value in trained_f.items())
+    assert anchored["history"][-1][-1] == "F anchored to the kept F on zebras, weight 5"
+    assert (tmp_path / "curves" / "train-anchored.csv").read_text().startswith(
+        "step,epochs_a,lr,loss_g_gan,loss_f_gan,loss_cycle,loss_idt,loss_d_b,loss_d_a,loss_grid,loss_anchor,seconds")

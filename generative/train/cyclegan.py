@@ -32,6 +32,7 @@ not only at the training size, for the cost of a ``--load`` run.
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ CONFIG_D = {"ndf": 32, "n_layers": 3}
 NAMES = ("cyclegan-horse2zebra", "cyclegan-zebra2horse")
 LAMBDA_CYCLE, LAMBDA_IDT = 10.0, 5.0
 POOL = 50
+KEPT_F = "F kept as shipped but for its colour layers"  # names the legs run with --keep-f
 
 
 class ImagePool:
@@ -123,6 +125,7 @@ class Trainer:
     lambda_cycle: float = LAMBDA_CYCLE
     keep_f: bool = False  # F fixed but for its colour layers; no adversarial term for F, D_A unused
     grid_weight: float = 0.0
+    anchor_weight: float = 0.0  # with keep_f: F's output on real zebras held to that of F without colour layers
 
     def __post_init__(self) -> None:
         self.g, self.f = ResnetGenerator(**self.config_g), ResnetGenerator(**self.config_g)
@@ -135,6 +138,15 @@ class Trainer:
         self.opt_d = torch.optim.Adam([*self.d_a.parameters(), *self.d_b.parameters()], lr=2e-4, betas=(0.5, 0.999))
         self.pool_a, self.pool_b = ImagePool(), ImagePool()
         self.memory_format = torch.contiguous_format
+        self.f_reference: ResnetGenerator | None = None
+
+    def anchor_f(self) -> None:
+        """Keep a copy of F with its colour layers at zero, the function F had when it was kept (``keep_f``): the
+        target of the anchor term. Called once F's weights are loaded (a start or a resume)."""
+        self.f_reference = copy.deepcopy(self.f).requires_grad_(False)
+        for key, parameter in self.f_reference.named_parameters():
+            if key.startswith("film."):
+                parameter.zero_()
 
     def modules(self) -> dict:
         """The nets and optimisers a checkpoint holds, by key."""
@@ -158,7 +170,8 @@ class Trainer:
 
     def step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
         """One iteration on a batch of horses and one of zebras; returns the losses G-GAN, F-GAN, cycle,
-        identity, D_B, D_A, grid (F-GAN and D_A are 0 with ``keep_f``, grid 0 without ``grid_weight``)."""
+        identity, D_B, D_A, grid, anchor (F-GAN and D_A are 0 with ``keep_f``, grid and anchor 0 without their
+        weights)."""
         real_a = real_a.contiguous(memory_format=self.memory_format)
         real_b = real_b.contiguous(memory_format=self.memory_format)
         g, f, d_a, d_b = self.g, self.f, self.d_a, self.d_b
@@ -172,14 +185,20 @@ class Trainer:
         loss_cycle = F.l1_loss(f(fake_b), real_a) + F.l1_loss(g(fake_a), real_b)
         loss_idt = F.l1_loss(g(real_b), real_b) + F.l1_loss(f(real_a), real_a)
         loss_grid = grid_penalty(real_a, fake_b) + grid_penalty(real_b, fake_a) if self.grid_weight else zero
+        if self.anchor_weight and self.f_reference is not None:
+            with torch.no_grad():
+                kept = self.f_reference(real_b)
+            loss_anchor = F.l1_loss(fake_a, kept)
+        else:
+            loss_anchor = zero
         loss = (loss_g_gan + loss_f_gan + self.lambda_cycle * loss_cycle + self.lambda_idt * loss_idt
-                + self.grid_weight * loss_grid)
+                + self.grid_weight * loss_grid + self.anchor_weight * loss_anchor)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
         d_losses = self._d_update(real_a, real_b, fake_a, fake_b)
         return [float(v.detach()) for v in (loss_g_gan, loss_f_gan, loss_cycle, loss_idt)] + d_losses + [
-            float(loss_grid.detach())]
+            float(loss_grid.detach()), float(loss_anchor.detach())]
 
     def d_step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> list[float]:
         """One step of the discriminators alone against the (fixed) generators; returns the losses D_B, D_A."""
@@ -290,6 +309,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--keep-f", action="store_true",
                      help="F (zebra -> horse) stays as shipped but for its colour layers; D_A is not used")
     cli.add_argument("--grid", type=float, default=0.0, help="weight of the penalty on an added 2-pixel grid")
+    cli.add_argument("--anchor-f", type=float, default=0.0,
+                     help="with --keep-f: weight of |F(zebra) - kept F(zebra)|, so that F's colour layers bring G's "
+                          "zebras back without changing what F makes of real zebras")
     cli.add_argument("--name", help="the run's checkpoint and curve name (default: from the generator form)")
     args = cli.parse_args(argv)
     cache = start_run(args)
@@ -297,7 +319,9 @@ def main(argv: list[str] | None = None) -> None:
                 "colour": args.colour}
     name = args.name or run_name(config_g)
     trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle, keep_f=args.keep_f,
-                      grid_weight=args.grid)
+                      grid_weight=args.grid, anchor_weight=args.anchor_f)
+    if args.anchor_f and not args.keep_f:
+        raise SystemExit("--anchor-f holds the kept F: use it with --keep-f")
     if args.channels_last:
         trainer.channels_last()
     g, f = trainer.g, trainer.f
@@ -336,11 +360,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.export:
         raise SystemExit(f"nothing to export: no checkpoint {ckpt_path} for the {name} form")
 
+    f_was_kept = any(KEPT_F in leg for leg in history)  # F is already the kept one (a resume, or --init from such a run)
     extras = ([f"crops at scales {args.load}-{args.load_max} px"] if args.load_max else []) + (
         [f"cycle weight {args.cycle:g}"] if args.cycle != LAMBDA_CYCLE else []) + (
         ["generators see the photo's channel means and stds"] if args.colour else []) + (
-        ["F kept as shipped but for its colour layers"] if args.keep_f else []) + (
-        [f"grid penalty weight {args.grid:g}"] if args.grid else [])
+        [KEPT_F] if args.keep_f else []) + (
+        [f"grid penalty weight {args.grid:g}"] if args.grid else []) + (
+        [f"F anchored to the kept F on zebras, weight {args.anchor_f:g}"] if args.anchor_f else [])
     if not args.export and (not history or history[-1][1:] != [args.steps, args.identity, *extras]):
         history.append([step, args.steps, args.identity, *extras])
 
@@ -353,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
         horses = load_domain(args.data, "trainA", args.load_max or args.load, cache)
         zebras = load_domain(args.data, "trainB", args.load_max or args.load, cache)
         columns = ["loss_g_gan", "loss_f_gan", "loss_cycle", "loss_idt", "loss_d_b", "loss_d_a"] + (
-            ["loss_grid"] if args.grid else [])
+            ["loss_grid"] if args.grid else []) + (["loss_anchor"] if args.anchor_f else [])
         curve = learning_curve(name, ["step", "epochs_a", "lr", *columns, "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
@@ -361,9 +387,11 @@ def main(argv: list[str] | None = None) -> None:
             trainer.set_lr(learning_rate(step, args.steps))
             warm_up_discriminators(trainer, args.d_warmup, lambda: training_pair(horses, zebras, args, rng))
             origin += f" trained alone for {args.d_warmup} steps first"
-        if args.keep_f and not ckpt_path.exists():
+        if args.keep_f and not f_was_kept:
             load_shipped(f, NAMES[1])
             origin += "; F the shipped zebra -> horse generator"
+        if args.anchor_f:
+            trainer.anchor_f()
         start = time.time()
         save_now_and_then = every(180, checkpoint)
         logs: list[list[float]] = []
@@ -376,10 +404,12 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 epochs = step * args.batch / len(horses)
-                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in mean[:len(columns)]),
+                logged = [*mean[:6], *([mean[6]] if args.grid else []), *([mean[7]] if args.anchor_f else [])]
+                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in logged),
                                    f"{time.time() - start:.0f}"])
                 print(f"step {step} ({epochs:.2f} epochs): G {mean[0]:.3f} F {mean[1]:.3f} cycle {mean[2]:.3f} "
-                      f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f} grid {mean[6]:.3f}", flush=True)
+                      f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f} grid {mean[6]:.3f} anchor {mean[7]:.3f}",
+                      flush=True)
             save_now_and_then()
         checkpoint()
 
@@ -397,6 +427,8 @@ def main(argv: list[str] | None = None) -> None:
             form += " --keep-f"
         if args.grid:
             form += f" --grid {args.grid:g}"
+        if args.anchor_f:
+            form += f" --anchor-f {args.anchor_f:g}"
         if args.name:
             form += f" --name {args.name}"
         if (args.load, args.crop) != (128, 112) or args.load_max:
