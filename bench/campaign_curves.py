@@ -24,8 +24,10 @@ from generative.weights import read_manifest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 FACE_CURVES = ("train-faces-gan.csv", "train-faces-gan-trial-sg2.csv")  # the shipped generator's lineage
 FID_GOAL = 39.0
-# scored checkpoints of the colour runs: trial-cyclegan-resize-reflect-colour[-<run>]-<step>.json
-TRIAL = re.compile(r"trial-cyclegan-resize-reflect-colour(?:-(?P<run>[a-z]\w*))?-(?P<step>\d+)\.json")
+# scored checkpoints of the colour runs: trial-cyclegan-resize-reflect-colour[-<run>]-<step>.json, and of the trials
+# with F kept: trial-cyclegan-keepf[-<more of its name>]-<step>.json
+TRIAL = re.compile(r"trial-cyclegan-(?:resize-reflect-colour(?:-(?P<run>[a-z]\w*))?|(?P<trial>keepf[a-z0-9-]*?))"
+                   r"-(?P<step>\d+)\.json")
 CYCLEGAN_GOALS = {"zebra": 0.90, "horse": 0.90, "cycle": 15.0, "kid_g": 60.0, "kid_f": 120.0}
 
 
@@ -41,13 +43,14 @@ def fid_rows(results: Path = RESULTS) -> dict[str, list[tuple[int, float]]]:
 
 
 def cyclegan_scores(results: Path = RESULTS) -> dict[str, list[tuple[int, dict]]]:
-    """The ``bench.cyclegan`` figures of each scored colour-run checkpoint, by run ("first" or the file's run
-    name), sorted by step."""
+    """The ``bench.cyclegan`` figures of each scored colour-run checkpoint, by run ("first", the file's run name, or
+    the keep-f trial's name), sorted by step."""
     runs: dict[str, list[tuple[int, dict]]] = {}
-    for path in sorted(results.glob("trial-cyclegan-resize-reflect-colour*.json")):
+    for path in sorted(results.glob("trial-cyclegan-*.json")):
         match = TRIAL.fullmatch(path.name)
         if match:
-            runs.setdefault(match["run"] or "first", []).append((int(match["step"]), figures(path)))
+            run = match["run"] or match["trial"] or "first"
+            runs.setdefault(run, []).append((int(match["step"]), figures(path)))
     return {run: sorted(points, key=lambda point: point[0]) for run, points in runs.items()}
 
 
