@@ -22,7 +22,9 @@ zero, so the generators begin exactly where that run was).
 ``--keep-f`` keeps F, the zebra -> horse generator, as shipped: only its colour layers train (by the cycle and
 identity losses) and D_A is not used, so a restart with new discriminators cannot spoil F (as it did twice) while G
 learns to make zebras that this F turns back into the horse. ``--grid W`` adds W times a penalty on the 2-pixel
-grid each generator adds to its input (:func:`grid_penalty`). ``--name`` names a trial's checkpoint and curve.
+grid each generator adds to its input (:func:`grid_penalty`). ``--anchor-f W`` (with ``--keep-f``) adds W times
+|F(y) - F0(y)| on real zebras y, F0 being the kept F without its colour layers. ``--name`` names a trial's
+checkpoint and curve; a trial started with ``--init`` from a keep-f run keeps that run's F.
 ``--channels-last`` stores the nets channels-last (speed: ``python -m bench.cyclegan_speed``).
 ``--load-max 256`` takes each crop at a random scale, from the image as if resized to between ``--load`` and 256 px:
 the nets then also see the animals at the size the tab and ``bench.cyclegan`` translate them (256 px photos),
