@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -79,13 +80,29 @@ def forward_ms(repeats: int) -> dict[str, dict]:
             for name, net in nets.items()}
 
 
+NORM_FORWARDS = {"InstanceNorm2d": nn.InstanceNorm2d.forward, "group norm": InstanceNorm.forward}
+
+
+def both_norms(call: Callable[[], object], turns: int, per_turn: int = 1) -> dict[str, dict]:
+    """Milliseconds of ``call`` with each instance-norm forward of :data:`NORM_FORWARDS` in :class:`InstanceNorm`,
+    taken in turns (``turns`` rounds of ``per_turn`` calls each, after one warm-up call); the group norm after."""
+    times: dict[str, list[float]] = {kind: [] for kind in NORM_FORWARDS}
+    try:
+        for _ in range(turns):
+            for kind, forward in NORM_FORWARDS.items():
+                InstanceNorm.forward = forward
+                times[kind] += timings(call, repeats=per_turn, warmup=1)
+    finally:
+        InstanceNorm.forward = NORM_FORWARDS["group norm"]
+    return {kind: summary_ms(t) for kind, t in times.items()}
+
+
 def norms(repeats: int) -> dict:
     """The same instance norm two ways, in turns: torch's ``InstanceNorm2d`` and :class:`InstanceNorm` (a group norm
     with one group per channel), on the generator's feature maps of a 256 x 256 photo (contiguous and channels-last,
     forward without gradients, and forward + backward as in training), the whole generator of the tab, and a whole
     training iteration of the colour form."""
     shapes = {"24 x 256 x 256": (1, 24, 256, 256), "48 x 128 x 128": (1, 48, 128, 128), "96 x 64 x 64": (1, 96, 64, 64)}
-    kinds = {"InstanceNorm2d": nn.InstanceNorm2d.forward, "group norm": InstanceNorm.forward}
     result: dict = {}
     for shape_name, shape in shapes.items():
         norm = InstanceNorm(shape[1])
@@ -93,34 +110,20 @@ def norms(repeats: int) -> dict:
             x = torch.randn(shape)
             x = x.contiguous(memory_format=torch.channels_last) if layout == "channels_last" else x
             xg = x.detach().clone().requires_grad_()
-            cases = {"forward": lambda fwd: fwd(norm, x), "forward + backward": lambda fwd: fwd(norm, xg).sum().backward()}
-            for case, run in cases.items():
-                times: dict[str, list[float]] = {kind: [] for kind in kinds}
-                for _ in range(repeats):
-                    for kind, fwd in kinds.items():
-                        with torch.set_grad_enabled(case != "forward"):
-                            times[kind] += timings(lambda fwd=fwd: run(fwd), repeats=1, warmup=1)
-                result[f"{shape_name}, {layout}, {case}"] = {kind: summary_ms(t) for kind, t in times.items()}
+            with torch.no_grad():
+                result[f"{shape_name}, {layout}, forward"] = both_norms(lambda: norm(x), repeats)
+            result[f"{shape_name}, {layout}, forward + backward"] = both_norms(lambda: norm(xg).sum().backward(),
+                                                                               repeats)
     translator = Translator(**CONFIG_G, upsample="resize", padding="reflect").eval()
     x = (torch.rand(1, 3, 256, 256) * 2 - 1).contiguous(memory_format=torch.channels_last)
-    times = {kind: [] for kind in kinds}
     with torch.no_grad():
-        for _ in range(repeats):
-            for kind, fwd in kinds.items():
-                InstanceNorm.forward = fwd
-                times[kind] += timings(lambda: translator.net(x), repeats=1, warmup=1)
-    result["generator forward, 256 x 256, channels_last"] = {kind: summary_ms(t) for kind, t in times.items()}
+        result["generator forward, 256 x 256, channels_last"] = both_norms(lambda: translator.net(x), repeats)
     torch.manual_seed(0)
     trainer = Trainer({**CONFIG_G, "upsample": "resize", "padding": "reflect", "colour": True})
     trainer.channels_last()
     real_a, real_b = (torch.rand(1, 3, 128, 128) * 2 - 1 for _ in range(2))
-    times = {kind: [] for kind in kinds}
-    for _ in range(repeats // 3):
-        for kind, fwd in kinds.items():
-            InstanceNorm.forward = fwd
-            times[kind] += timings(lambda: trainer.step(real_a, real_b), repeats=3, warmup=1)
-    InstanceNorm.forward = kinds["group norm"]
-    result["training iteration, 128 px crops, channels_last"] = {kind: summary_ms(t) for kind, t in times.items()}
+    result["training iteration, 128 px crops, channels_last"] = both_norms(lambda: trainer.step(real_a, real_b),
+                                                                           repeats // 3, per_turn=3)
     return result
 
 

@@ -207,10 +207,11 @@ class Trainer:
         real_a = real_a.contiguous(memory_format=self.memory_format)
         real_b = real_b.contiguous(memory_format=self.memory_format)
         with torch.no_grad():
-            fake_b, fake_a = self.g(real_a), self.f(real_b)
+            fake_b = self.g(real_a)
+            fake_a = None if self.keep_f else self.f(real_b)  # D_A is unused with keep_f
         return self._d_update(real_a, real_b, fake_a, fake_b)
 
-    def _d_update(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor,
+    def _d_update(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor | None,
                   fake_b: torch.Tensor) -> list[float]:
         """Discriminators: real vs a fake from the pool, halved as in the paper (D_B alone with ``keep_f``)."""
         d_a, d_b = self.d_a, self.d_b
@@ -316,14 +317,14 @@ def main(argv: list[str] | None = None) -> None:
                           "zebras back without changing what F makes of real zebras")
     cli.add_argument("--name", help="the run's checkpoint and curve name (default: from the generator form)")
     args = cli.parse_args(argv)
+    if args.anchor_f and not args.keep_f:
+        raise SystemExit("--anchor-f holds the kept F: use it with --keep-f")
     cache = start_run(args)
     config_g = {**CONFIG_G, "upsample": args.upsample, "padding": args.padding, "skip": args.skip,
                 "colour": args.colour}
     name = args.name or run_name(config_g)
     trainer = Trainer(config_g, lambda_idt=args.identity * args.cycle, lambda_cycle=args.cycle, keep_f=args.keep_f,
                       grid_weight=args.grid, anchor_weight=args.anchor_f)
-    if args.anchor_f and not args.keep_f:
-        raise SystemExit("--anchor-f holds the kept F: use it with --keep-f")
     if args.channels_last:
         trainer.channels_last()
     g, f = trainer.g, trainer.f
@@ -380,9 +381,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.export:
         horses = load_domain(args.data, "trainA", args.load_max or args.load, cache)
         zebras = load_domain(args.data, "trainB", args.load_max or args.load, cache)
-        columns = ["loss_g_gan", "loss_f_gan", "loss_cycle", "loss_idt", "loss_d_b", "loss_d_a"] + (
-            ["loss_grid"] if args.grid else []) + (["loss_anchor"] if args.anchor_f else [])
-        curve = learning_curve(name, ["step", "epochs_a", "lr", *columns, "seconds"], fresh=step == 0)
+        # the curve's loss columns, by their place in Trainer.step's list: grid and anchor only when they are trained
+        losses = {"loss_g_gan": 0, "loss_f_gan": 1, "loss_cycle": 2, "loss_idt": 3, "loss_d_b": 4, "loss_d_a": 5,
+                  **({"loss_grid": 6} if args.grid else {}), **({"loss_anchor": 7} if args.anchor_f else {})}
+        curve = learning_curve(name, ["step", "epochs_a", "lr", *losses, "seconds"], fresh=step == 0)
         rng = np.random.default_rng(step)
         random.seed(step)
         if shipped_start and args.d_warmup > 0:
@@ -406,8 +408,7 @@ def main(argv: list[str] | None = None) -> None:
                 mean = np.mean(logs, axis=0)
                 logs = []
                 epochs = step * args.batch / len(horses)
-                logged = [*mean[:6], *([mean[6]] if args.grid else []), *([mean[7]] if args.anchor_f else [])]
-                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{v:.4f}" for v in logged),
+                append_row(curve, [step, f"{epochs:.2f}", f"{lr:.2e}", *(f"{mean[i]:.4f}" for i in losses.values()),
                                    f"{time.time() - start:.0f}"])
                 print(f"step {step} ({epochs:.2f} epochs): G {mean[0]:.3f} F {mean[1]:.3f} cycle {mean[2]:.3f} "
                       f"idt {mean[3]:.3f} D_B {mean[4]:.3f} D_A {mean[5]:.3f} grid {mean[6]:.3f} anchor {mean[7]:.3f}",
