@@ -11,7 +11,7 @@ import importlib
 
 from bench import report
 
-QUALITY = ["gmm", "vae", "faces", "cyclegan", "sr"]  # these take --data, except gmm
+QUALITY = ["gmm", "vae", "faces", "cyclegan", "sr", "precision"]  # these take --data, except gmm
 # likelihood gathers the NLLs measured above and times sampling
 SPEED = ["likelihood", "gan2d", "latency", "browser_latency", "load"]
 

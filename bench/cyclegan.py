@@ -8,7 +8,8 @@ grid texture and how much of the scene around the animal changes.
 
 Also the tab's two examples there and back (docs/cyclegan-examples.png; a checkpoint's in ``--cache``).
 
-Every test photo is resized to 256 x 256 (as the official test script does) and translated there.
+Every test photo is resized to 256 x 256 (as the official test script does) and translated there, in float32
+(``python -m bench.precision`` scores bfloat16, which the tab uses on CPUs that compute it natively).
 N = all test photos: 79 horses (testA), 95 zebras (testB); FID is strongly biased at such N, so compare
 it only within this run. Figures go to bench/results/cyclegan.json and the manifest; ``--only artefacts``
 writes bench/results/cyclegan-artefacts.json only. ``--checkpoint`` scores a training run's checkpoint instead of
@@ -205,6 +206,23 @@ def generators(checkpoint: str | None) -> tuple[Translator, Translator]:
     return nets[0], nets[1]
 
 
+def translations(g: Callable, f: Callable, horses: np.ndarray, zebras: np.ndarray) -> tuple[np.ndarray, ...]:
+    """G(horses), F(zebras) and the horses' cycle F(G(horses))."""
+    fake_zebras = np.stack([g(x) for x in horses])
+    return fake_zebras, np.stack([f(y) for y in zebras]), np.stack([f(y) for y in fake_zebras])
+
+
+def shares(classifier: Callable, fake_zebras: np.ndarray, fake_horses: np.ndarray) -> tuple[float, float]:
+    """The classifier's share of G's outputs called zebra and of F's called horse."""
+    return (float((classifier.prob_zebra(fake_zebras) >= 0.5).mean()),
+            float((classifier.prob_zebra(fake_horses) < 0.5).mean()))
+
+
+def mean_abs(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean |a - b| in grey levels: the cycle error when b = F(G(a))."""
+    return float(np.abs(a.astype(np.float64) - b).mean())
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Measure, print a table, write JSON and (for the shipped weights) the manifest's metrics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -218,6 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
     cache = Path(args.cache).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
+    generative.set_precision("float32")  # the manifest's figures; bench.precision measures bfloat16's
     g, f = generators(args.checkpoint)
     out = "cyclegan" if args.checkpoint is None else f"trial-{Path(args.checkpoint).stem}"
     horses, zebras = photos(args.data, "testA"), photos(args.data, "testB")
@@ -227,9 +246,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"wrote {write(f'{out}-artefacts', cheap)}")
         return cheap
     classifier = generative.load("horse-zebra-classifier", device="cpu")
-    fake_zebras = np.stack([g(x) for x in horses])
-    fake_horses = np.stack([f(y) for y in zebras])
-    cycled = np.stack([f(y) for y in fake_zebras])
+    fake_zebras, fake_horses, cycled = translations(g, f, horses, zebras)
 
     feats = {"horses": cached_features(horses, "testA", cache), "zebras": cached_features(zebras, "testB", cache),
              "g_horses": features(fake_zebras), "f_zebras": features(fake_horses)}
@@ -246,11 +263,10 @@ def main(argv: list[str] | None = None) -> dict:
         "f_testB_vs_testA": pair("f_zebras", "horses"), "baseline_testB_vs_testA": pair("zebras", "horses"),
         "floor_trainA_vs_testA": pair("train_horses", "horses"),
     }
-    share_zebra = float((classifier.prob_zebra(fake_zebras) >= 0.5).mean())
-    share_horse = float((classifier.prob_zebra(fake_horses) < 0.5).mean())
+    share_zebra, share_horse = shares(classifier, fake_zebras, fake_horses)
     classifier_real = {"horses_called_horse": float((classifier.prob_zebra(horses) < 0.5).mean()),
                        "zebras_called_zebra": float((classifier.prob_zebra(zebras) >= 0.5).mean())}
-    cycle_error = float(np.abs(horses.astype(np.float64) - cycled).mean())
+    cycle_error = mean_abs(horses, cycled)
     small, original = cpu_ms(g.net, args.repeats), cpu_ms(ResnetGenerator(ngf=64, n_blocks=9).eval(), args.repeats)
     image = horses[0]
     wrapper = summary_ms(timings(lambda: g(image), repeats=args.repeats, warmup=1))

@@ -22,6 +22,7 @@ from torch import nn
 
 from bench.common import summary_ms, timings, write
 from generative.cyclegan import InstanceNorm, ResnetGenerator, Translator
+from generative.device import set_precision
 from generative.train.cyclegan import CONFIG_G, Trainer
 
 FORMS = {"transpose-zeros (shipped)": {"upsample": "transpose", "padding": "zeros"},
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--norms", action="store_true", help="only the two instance norms (cyclegan-norms.json)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    set_precision("float32")  # as before bfloat16 inference; bench.precision times that
     if args.norms:
         result = {"threads": args.threads, **norms(max(args.repeats, 15))}
         print(f"instance norm, median ms, {args.threads} thread(s):")

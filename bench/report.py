@@ -96,6 +96,27 @@ def sr(r: dict) -> list[str]:
             *_table(["method", *sets, "CPU time"], rows)]
 
 
+def precision(r: dict) -> list[str]:
+    c = r["cyclegan"]
+    rows = [[f"`{name}` {p}", *(f"{q[s]['psnr']:.3f} / {q[s]['ssim']:.4f}" for s in q)]
+            for name, scores in r["sr"].items() for p, q in scores.items() if p in ("float32", "bfloat16")]
+    cycle = [[p, f"{c[p]['kid_x1e3_g_vs_testB']:.2f} / {c[p]['kid_x1e3_f_vs_testA']:.2f}",
+              f"{100 * c[p]['zebra_share']:.1f} / {100 * c[p]['horse_share']:.1f} %", f"{c[p]['cycle_error_testA']:.2f}"]
+             for p in ("float32", "bfloat16")]
+    speed = [[job, f"{t['float32']['median_ms']:.0f} ms", f"{t['bfloat16']['median_ms']:.0f} ms", f"{t['speedup']:.2f}×"]
+             for job, t in r["speed_ms"].items()]
+    sets = list(next(iter(r["sr"].values()))["float32"])
+    return [f"The SR and CycleGAN nets in float32 and in bfloat16 (`python -m bench.precision`), which the tabs use on "
+            f"CPUs that compute it natively ({'as' if r['native_bfloat16'] else 'unlike'} this one). Super-resolution, PSNR "
+            "(dB) / SSIM:", "",
+            *_table(["net", *sets], rows), "",
+            "Mean |float32 − bfloat16| of the outputs (grey levels): SR on B100 "
+            + ", ".join(f"`{n}` {s['mean_abs_difference_b100']}" for n, s in r["sr"].items())
+            + "; CycleGAN " + ", ".join(f"{k} {v}" for k, v in c["mean_abs_difference"].items()) + ".", "",
+            *_table(["CycleGAN", "KID×10³ G / F", "zebra / horse share", "cycle error"], cycle), "",
+            *_table([f"tab's work ({r['threads']} threads)", "float32", "bfloat16", "speed-up"], speed)]
+
+
 def latency(r: dict) -> list[str]:
     lines = [f"Cold start (`python app.py` until the first page answers): **{r['cold_start_s']:.1f} s** (goal < 10 s; "
              "models load lazily, on a tab's first call). "
@@ -182,6 +203,7 @@ SECTIONS: list[tuple[str, str, Callable[[dict], list[str]]]] = [
     ("Face GAN", "faces", faces),
     ("CycleGAN, horse ↔ zebra", "cyclegan", cyclegan),
     ("2x super-resolution", "sr", sr),
+    ("bfloat16 inference", "precision", precision),
     ("Latency of every tab", "latency", latency),
     ("Latency in the browser", "browser_latency", browser_latency),
     ("Load", "load", load),

@@ -9,14 +9,16 @@ result's Y divided by that of the original HR (same shave), averaged over the im
 (blur). CPU time: upscaling a 256 x 256 image to 512 x 512 with ``--threads`` threads (2), median
 of interleaved repeats, against FSRCNN(d=56, s=12, m=4) with random weights on the Y channel
 (the network alone, its usual single-channel form) timed in the same run.
-Figures go to bench/results/sr.json and the manifest; with ``--checkpoint`` (a training run's ``.pt``, in its own
-net size) to bench/results/sr-checkpoints.json only.
+The nets run in float32 (``python -m bench.precision`` scores them in bfloat16, as the tab runs them on CPUs that
+compute it natively). Figures go to bench/results/sr.json and the manifest; with ``--checkpoint`` (a training
+run's ``.pt``, in its own net size) to bench/results/sr-checkpoints.json only.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,25 @@ def cpu_times(upscalers: dict, threads: int, repeats: int) -> dict[str, dict]:
     return {name: summary_ms(values) for name, values in seconds.items()}
 
 
+def scores(methods: dict[str, Callable[[np.ndarray], np.ndarray]], data: str) -> dict[str, dict[str, dict]]:
+    """Per method and set: mean PSNR, SSIM and sharpness (the protocol above) and the number of images."""
+    quality: dict[str, dict[str, dict]] = {m: {} for m in methods}
+    for set_name in SETS:
+        files = sorted((Path(data) / "sr" / "eval" / set_name).glob("*.png"))
+        per_image = {m: [] for m in methods}
+        for f in files:
+            hr = crop_even(load_rgb(f))
+            lr = downscale_x2(hr)
+            for m, method in methods.items():
+                out = method(lr)
+                per_image[m].append((psnr_y(out, hr), ssim_y(out, hr), sharpness(out, hr)))
+        for m in methods:
+            psnr, ssim, sharp = np.mean(per_image[m], axis=0)
+            quality[m][set_name] = {"psnr": round(float(psnr), 3), "ssim": round(float(ssim), 4),
+                                    "sharpness": round(float(sharp), 3), "images": len(files)}
+    return quality
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Measure, print a table, write JSON and the manifest's metrics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,25 +96,13 @@ def main(argv: list[str] | None = None) -> dict:
                         help="score these training checkpoints instead of the shipped nets (manifest left alone)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    generative.set_precision("float32")  # the manifest's figures; bench.precision measures bfloat16's
     if args.checkpoint:
         upscalers = {path.stem: checkpoint_upscaler(path.expanduser()) for path in args.checkpoint}
     else:
         upscalers = {name: generative.load(name, device="cpu") for name in MODELS if name in generative.available()}
     methods = {"bicubic": bicubic_x2, **upscalers}
-    quality: dict[str, dict[str, dict[str, float]]] = {m: {} for m in methods}
-    for set_name in SETS:
-        files = sorted((Path(args.data) / "sr" / "eval" / set_name).glob("*.png"))
-        scores = {m: [] for m in methods}
-        for f in files:
-            hr = crop_even(load_rgb(f))
-            lr = downscale_x2(hr)
-            for m, method in methods.items():
-                out = method(lr)
-                scores[m].append((psnr_y(out, hr), ssim_y(out, hr), sharpness(out, hr)))
-        for m in methods:
-            psnr, ssim, sharp = np.mean(scores[m], axis=0)
-            quality[m][set_name] = {"psnr": round(float(psnr), 3), "ssim": round(float(ssim), 4),
-                                    "sharpness": round(float(sharp), 3), "images": len(files)}
+    quality = scores(methods, args.data)
     times = cpu_times(upscalers, args.threads, args.repeats)
 
     print("\n2x super-resolution, Y channel, shave 2, LR = Pillow bicubic x1/2")

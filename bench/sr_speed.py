@@ -32,6 +32,7 @@ import torch
 from bench.common import write
 from bench.sr import cpu_times
 from generative.datasets import load_sr_photos
+from generative.device import set_precision
 from generative.sr import SRNet, Upscaler
 from generative.train import CHECKPOINTS
 from generative.train.sr import psnr_step, sample_batch
@@ -178,6 +179,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", default=SIZES, help=f"sizes: candidates, channels x blocks (default {SIZES})")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    set_precision("float32")  # as before bfloat16 inference; bench.precision times that
     load_before = os.getloadavg()
     print(f"{args.only}: {args.threads} thread(s), load average {load_before[0]:.1f} before")
     result = {"forms": forms, "patches": patches, "sizes": sizes, "encode": encode}[args.only](args)

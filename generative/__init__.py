@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import torch
 
-from generative.device import current_device, resolve_device, set_device
+from generative.device import current_device, resolve_device, set_device, set_precision
 from generative.weights import UnknownModelError, WeightsError, load_model, read_manifest
 
-__all__ = ["available", "load", "set_device", "current_device", "UnknownModelError", "WeightsError"]
+__all__ = ["available", "load", "set_device", "set_precision", "current_device", "UnknownModelError",
+           "WeightsError"]
 
 _cache: dict[tuple[str, str], torch.nn.Module] = {}
 

@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from generative.device import inference_precision
 from generative.images import to_tensor, to_uint8
 
 MULTIPLE = 4  # two stride-2 downsamplings
@@ -204,12 +205,14 @@ class Translator(nn.Module):
 
     @torch.no_grad()
     def at_size(self, image: np.ndarray) -> np.ndarray:
-        """Translate (H, W, 3) uint8 at its own size (a working size: each side at least ``MIN_SIDE``)."""
+        """Translate (H, W, 3) uint8 at its own size (a working size: each side at least ``MIN_SIDE``), in
+        :func:`generative.device.current_precision`."""
         image = _checked(image)
         height, width = image.shape[:2]
         if min(height, width) < MIN_SIDE:
             raise ValueError(f"each side must be at least {MIN_SIDE} px, got {width} x {height}")
         x = to_tensor(image, next(self.parameters()).device, signed=True)
         x = nn.functional.pad(x, (0, -width % MULTIPLE, 0, -height % MULTIPLE), mode="reflect")
-        y = self.net(x.contiguous(memory_format=torch.channels_last))[0, :, :height, :width]  # 1.2x on the CPU
-        return to_uint8(y, signed=True)
+        with inference_precision(x.device):
+            y = self.net(x.contiguous(memory_format=torch.channels_last))[0, :, :height, :width]  # 1.2x on the CPU
+        return to_uint8(y.float(), signed=True)

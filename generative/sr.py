@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from generative.device import inference_precision
 from generative.images import to_tensor, to_uint8
 
 SCALE = 2
@@ -113,8 +114,9 @@ class Upscaler(nn.Module):
     @torch.no_grad()
     def forward(self, img: np.ndarray, tile: int = 256, overlap: int | None = None,
                 progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """(H, W, 3) uint8 -> (2H, 2W, 3) uint8. ``tile`` and ``overlap`` are in input pixels; ``overlap`` defaults
-        to the net's receptive radius, with which tiled output equals untiled up to float rounding.
+        """(H, W, 3) uint8 -> (2H, 2W, 3) uint8, in :func:`generative.device.current_precision`. ``tile`` and
+        ``overlap`` are in input pixels; ``overlap`` defaults to the net's receptive radius, with which tiled output
+        equals untiled up to float rounding.
         ``progress(done, total)`` is called after each tile."""
         if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 image, got {img.shape} {img.dtype}")
@@ -130,9 +132,10 @@ class Upscaler(nn.Module):
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             py0, px0 = max(y0 - overlap, 0), max(x0 - overlap, 0)
             py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
-            sr = self.net(x[:, :, py0:py1, px0:px1].contiguous(memory_format=torch.channels_last))[0]
+            with inference_precision(device):
+                sr = self.net(x[:, :, py0:py1, px0:px1].contiguous(memory_format=torch.channels_last))[0]
             core = sr[:, SCALE * (y0 - py0): SCALE * (y1 - py0), SCALE * (x0 - px0): SCALE * (x1 - px0)]
-            out[SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = to_uint8(core)
+            out[SCALE * y0: SCALE * y1, SCALE * x0: SCALE * x1] = to_uint8(core.float())
             if progress is not None:
                 progress(i + 1, len(corners))
         return out

@@ -20,6 +20,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from generative.device import set_precision
+
 CHECKPOINTS = Path.home() / ".cache" / "generative"
 CURVES = Path("bench") / "results"  # relative to the working directory, the repository root
 
@@ -38,9 +40,11 @@ def parser(doc: str, *, minutes: bool = True, export: bool = True) -> argparse.A
 
 
 def start_run(args: argparse.Namespace) -> Path:
-    """Apply ``--threads``, seed torch, create the ``--checkpoints`` folder and return it."""
+    """Apply ``--threads``, seed torch, run inference in float32 (held-out scores as the benchmarks take them),
+    create the ``--checkpoints`` folder and return it."""
     if args.threads:
         torch.set_num_threads(args.threads)
+    set_precision("float32")
     torch.manual_seed(0)
     folder = Path(args.checkpoints).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
