@@ -150,3 +150,17 @@ def test_the_latency_bench_fetches_every_output_file_of_a_call(app_url):
     preset = next(a for a in ACTIONS if a.api_name == "/gmm_preset")
     urls = output_urls(app.lean.predict(*preset.arguments(), api_name=preset.api_name))
     assert len(urls) == 1 and app.files.get(urls[0]).content.startswith((b"\x89PNG", b"RIFF"))
+
+
+def test_the_app_keeps_no_run_history_unless_the_host_asks(app_url, monkeypatch):
+    """Each click is a run; the browser is not asked to save them (/gradio_api/runs is off, no footer link),
+    while a host's GRADIO_RUN_HISTORY decides if it is set."""
+    import httpx
+
+    from generative.ui import launch_options
+
+    config = httpx.get(f"{app_url}config").json()
+    assert config["run_history"] is False and "runs" not in config["footer_links"]
+    assert httpx.get(f"{app_url}gradio_api/runs").status_code == 404
+    monkeypatch.setenv("GRADIO_RUN_HISTORY", "true")
+    assert launch_options()["run_history"] is None

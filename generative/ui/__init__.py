@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from generative.ui import atomic_cache, cyclegan, event_stream, faces, gan2d, gmm, links, pixelcnn, sr, vae
@@ -57,5 +59,11 @@ def queued(demo: gr.Blocks) -> gr.Blocks:
 
 
 def launch_options() -> dict:
-    """Keyword arguments for ``demo.launch`` that every launcher (app, tests, benchmarks) shares."""
-    return {"theme": THEME, "css": CSS, "head": event_stream.HEAD, "max_file_size": MAX_FILE_SIZE}
+    """Keyword arguments for ``demo.launch`` that every launcher (app, tests, benchmarks) shares.
+
+    Gradio's run history (each public call saved in the browser, listed at /gradio_api/runs) stays off unless the
+    host sets ``GRADIO_RUN_HISTORY=true``: every Step, drag and upload here is a run, and saving each one made a
+    GAN-lab Step about 10 % slower in Chromium (README, Speed).
+    """
+    return {"theme": THEME, "css": CSS, "head": event_stream.HEAD, "max_file_size": MAX_FILE_SIZE,
+            "run_history": None if "GRADIO_RUN_HISTORY" in os.environ else False}
