@@ -43,9 +43,9 @@ def in_process(repeats: int) -> dict:
 
 def through_app(repeats: int, run_seconds: float) -> dict:
     """One Step round trip through ``python app.py`` run as a user runs it (gradio_client with its defaults; and
-    the call followed by its pictures fetched over one kept-alive connection, see ``bench.latency``), and frames
-    per second of Run."""
-    from bench.actions import Served, running_app
+    the call followed by its pictures fetched over one kept-alive connection, see ``bench.latency``), the size of
+    those pictures, and frames per second of Run."""
+    from bench.actions import Served, output_urls, running_app
     from generative.ui import gan2d as tab
 
     with running_app(port=7873) as (url, _, proc):
@@ -59,6 +59,8 @@ def through_app(repeats: int, run_seconds: float) -> dict:
         step_ms = summary_ms(timings(step, repeats, warmup=2))
         one_connection = summary_ms(timings(
             lambda: served.fetch(lean.predict(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_step")), repeats, warmup=2))
+        pictures = output_urls(lean.predict(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_step"))
+        step_kb = round(sum(len(served.files.get(url).content) for url in pictures) / 1024, 1)
         client.predict(tab.SHOW_CHOICES, api_name="/gan2d_reset")
         job = client.submit(*STEP_ARGS, tab.SHOW_CHOICES, api_name="/gan2d_run")
         start = time.perf_counter()
@@ -69,7 +71,7 @@ def through_app(repeats: int, run_seconds: float) -> dict:
         frames, elapsed = len(job.outputs()) - first, time.perf_counter() - t0
         job.cancel()
         return {"step_50_iterations_round_trip": step_ms, "reset_round_trip": reset_ms,
-                "step_50_iterations_outputs_over_one_connection": one_connection,
+                "step_50_iterations_outputs_over_one_connection": one_connection, "step_pictures_kb": step_kb,
                 "run": {"frames": frames, "seconds": round(elapsed, 2), "frames_per_second": round(frames / elapsed, 2),
                         "iterations_per_frame": STEP_ARGS[-1], "first_frames_after_s": round(t0 - start, 2)}}
 
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"(goal <= 150 ms); Reset (same pictures, no training) median {result['reset_round_trip']['median_ms']:.0f} ms")
     t = result["step_50_iterations_outputs_over_one_connection"]
     print(f"  the same Step, its pictures fetched over one kept-alive connection: median {t['median_ms']:.0f} ms, "
-          f"p90 {t['p90_ms']:.0f} ms")
+          f"p90 {t['p90_ms']:.0f} ms; its pictures (canvas and curves) {result['step_pictures_kb']} KB, what a Run frame sends")
     print(f"  Run: {result['run']['frames_per_second']} frames/s over {result['run']['seconds']} s (goal >= 5)")
     for name, rows in result.get("coverage_8_ring", {}).items():
         print(f"  {name:<48} modes at 3,000: {[r['modes_at_end'] for r in rows]}, "

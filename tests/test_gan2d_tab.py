@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from types import SimpleNamespace
 
 import gradio as gr
@@ -11,8 +12,10 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from generative.ui import gan2d as tab
+from generative.ui.atomic_cache import ENCODER_OPTIONS
 from generative.ui.gmm import Playground
 from generative.ui.plots import SIZE_PX
+from generative.ui.raster import band_colours, bands
 
 SHOW = tab.SHOW_CHOICES
 CONTROLS = dict(loss="hinge", lr_g="1.5e-3", lr_d="3e-3", d_steps=1, noise_dim=4, seed=0, iterations=50, show=SHOW)
@@ -41,6 +44,28 @@ def test_a_step_trains_and_redraws_everything():
     assert np.abs(_pixels(curves) - _pixels(curves_before)).sum() > 0  # the loss and D(x) curves appear
     x, means = tab._curves(lab)
     assert x[0] == 1 and x[-1] == 50 and set(means) == {"d_loss", "g_loss", "d_real", "d_fake"}
+
+
+def test_the_heat_map_is_drawn_in_bands_with_an_edge_at_one_half():
+    levels = tab.HEAT_LEVELS
+    numbers = bands(np.linspace(0, 1, 1001), levels)
+    assert np.array_equal(np.unique(numbers), np.arange(levels)) and np.all(np.diff(numbers.astype(int)) >= 0)
+    below, above = bands(np.array([0.5 - 1e-6, 0.5 + 1e-6]), levels)
+    assert below == levels // 2 - 1 and above == levels // 2  # the 0.5 contour is a band edge
+    assert np.array_equal(bands(np.array([-0.2, 1.3]), levels), [0, levels - 1])
+    colours = band_colours(tab.HEAT, levels).astype(int)
+    assert colours.shape == (levels, 3) and colours[0, 1] < colours[0, 0] and colours[-1, 1] > colours[-1, 0]
+    assert np.array_equal(colours[0], np.round(tab.HEAT[round(0.5 * 255 / levels)] * 255))  # a band's centre
+
+
+def test_a_canvas_frame_is_small_enough_to_stream():
+    """Bands compress: the trained example's canvas, encoded as the app sends it, stays far below the 170 KB that
+    the smooth heat map took (Run sends up to 8 frames a second)."""
+    lab = _ring_lab()
+    canvas = tab.step(lab, **{**CONTROLS, "iterations": 300})[1]
+    with io.BytesIO() as out:
+        Image.fromarray(canvas).save(out, "webp", **ENCODER_OPTIONS["webp"])
+        assert out.tell() < 60_000
 
 
 def test_run_yields_frames_until_stopped_and_a_reset_ends_it():

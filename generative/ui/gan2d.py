@@ -34,6 +34,7 @@ RUN_MAX_ITERATIONS = 20_000
 MIN_FRAME_SECONDS = 0.125  # at most 8 frames a second: a browser shows no more, and a phone falls behind
 HELD_OUT_FRACTION, MIN_POINTS_TO_HOLD_OUT = 0.2, 20
 SHOWN_REAL, SHOWN_FAKE, ARROWS, HEAT_GRID = 1500, 400, 48, 64
+HEAT_LEVELS = 20  # bands of 0.05 in P(real), one edge at the 0.5 contour
 ARROW_GAIN = 0.5
 CURVE_POINTS = 150
 CHART_HEIGHT = 170
@@ -51,7 +52,8 @@ Pick data and a settings preset, then press **Step** or **Run**.
 """
 LEGEND = (
     f"<span style='color:{REAL}'>●</span> real points · <span style='color:{FAKE}'>●</span> generated points · "
-    "background: D's P(real), green = looks real, purple = looks fake, black line P = 0.5 · "
+    f"background: D's P(real) in bands of {1 / HEAT_LEVELS:g}, green = looks real, purple = looks fake, "
+    "black line P = 0.5 · "
     "arrows: where G's loss pushes its samples · "
     f"<span style='color:{GRID}'>lines</span>: G's image of a grid in the first two noise dimensions"
 )
@@ -136,7 +138,7 @@ def _canvas(lab: Lab, show: list[str]) -> np.ndarray:
     gan = lab.gan
     if gan is not None and gan.iterations and SHOW_CHOICES[0] in show:
         prob = gan.prob_real(canvas.grid_points(HEAT_GRID)).reshape(HEAT_GRID, HEAT_GRID)
-        canvas.heat_map(prob, HEAT, contour=0.5)
+        canvas.heat_map(prob, HEAT, HEAT_LEVELS, contour=0.5)
     if gan is not None and SHOW_CHOICES[2] in show:
         canvas.polylines(gan.generator_grid(), GRID)
     train = lab.train

@@ -27,6 +27,18 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+def bands(field: np.ndarray, levels: int) -> np.ndarray:
+    """Each value in [0, 1] as the number (uint8) of its band, one of ``levels`` bands of equal width (values
+    outside [0, 1] join the end bands)."""
+    return np.clip(field * levels, 0, levels - 1).astype(np.uint8)  # truncation = floor for values >= 0
+
+
+def band_colours(table: np.ndarray, levels: int) -> np.ndarray:
+    """The (levels, 3) uint8 colours of a (256, 3) colour table at the centre of each band."""
+    centres = ((np.arange(levels) + 0.5) * (255 / levels)).round().astype(np.int32)
+    return (table[centres] * 255).round().astype(np.uint8)
+
+
 class Canvas:
     """A picture of a :class:`View`: its axes, then layers drawn in data coordinates."""
 
@@ -42,16 +54,22 @@ class Canvas:
         xx, yy = np.meshgrid(np.linspace(self.view.x0, self.view.x1, n), np.linspace(self.view.y1, self.view.y0, n))
         return np.stack([xx.ravel(), yy.ravel()], axis=1)
 
-    def heat_map(self, values: np.ndarray, table: np.ndarray, alpha: float = 0.55,
+    def heat_map(self, values: np.ndarray, table: np.ndarray, levels: int = 20, alpha: float = 0.55,
                  contour: float | None = None) -> None:
-        """Blend an (n, n) field of values in [0, 1] (from :meth:`grid_points`) over the axes, with one contour."""
+        """Blend an (n, n) field of values in [0, 1] (from :meth:`grid_points`) over the axes in ``levels`` bands of
+        equal width (a filled contour plot), with one contour line.
+
+        Bands read as levels of the field, and they compress: a GAN-lab Step sends 44 KB of pictures instead of
+        178 KB with a smooth gradient (``python -m bench.gan2d``), less for a remote browser at each frame of Run.
+        """
         size = (self.right - self.left, self.bottom - self.top)
         box = (self.left, self.top, self.right, self.bottom)
-        indices = np.clip((values * 255).round().astype(np.int32), 0, 255)
-        colours = Image.fromarray((table[indices] * 255).round().astype(np.uint8)).resize(size, Image.BILINEAR)
+        field = np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+        colours = Image.fromarray(bands(field, levels), mode="P")
+        colours.putpalette(band_colours(table, levels).ravel())
+        colours = colours.convert("RGB")
         self.image.paste(Image.blend(self.image.crop(box), colours, alpha), box[:2])
         if contour is not None:
-            field = np.asarray(Image.fromarray(values.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
             above = field > contour
             edge = np.zeros_like(above)
             edge[:-1] |= above[:-1] != above[1:]
