@@ -54,7 +54,7 @@ class Canvas:
         xx, yy = np.meshgrid(np.linspace(self.view.x0, self.view.x1, n), np.linspace(self.view.y1, self.view.y0, n))
         return np.stack([xx.ravel(), yy.ravel()], axis=1)
 
-    def heat_map(self, values: np.ndarray, table: np.ndarray, levels: int = 20, alpha: float = 0.55,
+    def heat_map(self, values: np.ndarray, table: np.ndarray, levels: int, alpha: float = 0.55,
                  contour: float | None = None) -> None:
         """Blend an (n, n) field of values in [0, 1] (from :meth:`grid_points`) over the axes in ``levels`` bands of
         equal width (a filled contour plot), with one contour line.
